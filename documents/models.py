@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from trips.models import Participant, Trip
+
+
+class DocumentKind(models.TextChoices):
+    """The documents the Ministry's notice accepts (DESIGN.md §1), plus the card declaration."""
+
+    PORTAL_PDF = "portal_pdf", _("マイナポータルの資格情報PDF")
+    PORTAL_PRINT = "portal_print", _("マイナポータルの資格情報PDFの印刷物")
+    NOTICE = "notice", _("資格情報のお知らせ")
+    NOTICE_COPY = "notice_copy", _("資格情報のお知らせの写し")
+    KAKUNIN_COPY = "kakunin_copy", _("資格確認書の写し")
+    CARD_CARRIED = "card_carried", _("本人がマイナンバーカードを持参")
+
+
+class TripKey(models.Model):
+    """A trip's data key, only ever stored wrapped by a master key. Deleted by the purge."""
+
+    trip = models.OneToOneField(Trip, on_delete=models.CASCADE, related_name="data_key")
+    master_key_id = models.CharField(max_length=40)
+    wrapped_key = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"key for trip {self.trip_id}"
+
+
+class ReviewState(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Document(models.Model):
+    """One guardian upload (or card declaration). The file lives encrypted in the vault.
+
+    Only a hash, size, page count and the review state are kept in the clear.
+    """
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("document kind"), max_length=20, choices=DocumentKind.choices)
+    # Random id used as the encryption's associated data and in URLs.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    storage_name = models.CharField(max_length=100, blank=True)
+    content_type = models.CharField(max_length=40, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    pages = models.PositiveSmallIntegerField(default=0)
+    # Review flags as short codes ("name_mismatch", "insurer_check_failed", ...), never values.
+    flags = models.JSONField(default=list, blank=True)
+    # The guardian's file name, kept only encrypted with the document and purged with it.
+    original_name_encrypted = models.BinaryField(null=True, blank=True)
+    review_state = models.CharField(
+        max_length=10, choices=ReviewState.choices, default=ReviewState.PENDING, db_index=True
+    )
+    reject_reason = models.TextField(_("reason"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["participant_id", "-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"document {self.pk} ({self.kind})"
+
+    @property
+    def aad(self) -> str:
+        return f"document:{self.uuid}"
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.storage_name)
+
+    def read_content(self) -> bytes:
+        """The decrypted, sanitized bytes (PDF or JPEG); empty for a card declaration."""
+        from . import vault
+
+        if not self.storage_name:
+            return b""
+        return vault.load(self.participant.trip_id, self.storage_name, aad=self.aad)
+
+
+class UploadLink(models.Model):
+    """A guardian's private link to one participant's upload page.
+
+    Only the SHA-256 of the token is stored; the token itself is shown once (e-mail, letter,
+    `upload_links`). Valid until the trip ends or is locked, or until revoked.
+    """
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="upload_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("upload link")
+        verbose_name_plural = _("upload links")
+
+    def __str__(self) -> str:
+        return f"link {self.pk}"

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from trips.models import Trip
+
+
+class PacketStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Building")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class Packet(models.Model):
+    """One built packet (whole trip, or one group), stored encrypted in the vault."""
+
+    trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="packets")
+    group_name = models.CharField(_("group"), max_length=50, blank=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(
+        max_length=10, choices=PacketStatus.choices, default=PacketStatus.QUEUED, db_index=True
+    )
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    error_code = models.CharField(max_length=40, blank=True)
+    password_protected = models.BooleanField(default=False)
+    storage_name = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    pages = models.PositiveIntegerField(default=0)
+    # Hash of the documents it was built from; a different current value means stale.
+    source_fingerprint = models.CharField(max_length=64, blank=True)
+    built_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("packet")
+        verbose_name_plural = _("packets")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"packet {self.pk}"
+
+    @property
+    def aad(self) -> str:
+        return f"packet:{self.uuid}"
+
+
+class PaperCopy(models.Model):
+    """A printed copy of a packet; it must be shredded and confirmed after the trip.
+
+    Outlives the packet row (and the purge) until its shredding is confirmed.
+    """
+
+    trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="paper_copies")
+    packet = models.ForeignKey(
+        Packet, null=True, blank=True, on_delete=models.SET_NULL, related_name="paper_copies"
+    )
+    copy_number = models.PositiveSmallIntegerField(_("copy number"))
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="held_paper_copies",
+        verbose_name=_("holder"),
+    )
+    printed_at = models.DateTimeField(auto_now_add=True)
+    shredded_at = models.DateTimeField(null=True, blank=True)
+    shredded_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("paper copy")
+        verbose_name_plural = _("paper copies")
+        constraints = [
+            models.UniqueConstraint(fields=["trip", "copy_number"], name="copy_number_per_trip")
+        ]
+
+    def __str__(self) -> str:
+        return f"copy {self.copy_number} of trip {self.trip_id}"

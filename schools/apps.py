@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class SchoolsConfig(AppConfig):
+    name = "schools"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

@@ -1,0 +1,42 @@
+"""Health checks: each returns None when healthy or a short failure code."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+
+
+def check_database() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return "database"
+    return None
+
+
+def check_broker() -> str | None:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            settings.CELERY_BROKER_URL, socket_connect_timeout=2, socket_timeout=2
+        )
+        client.ping()
+    except Exception:
+        return "broker"
+    return None
+
+
+def check_pdf_fonts() -> str | None:
+    """WeasyPrint subsets CJK fonts fast only with libharfbuzz-subset (DESIGN.md §3)."""
+    try:
+        from weasyprint.pdf import fonts
+    except Exception:
+        return "weasyprint"
+    return None if fonts.harfbuzz_subset is not None else "harfbuzz_subset"
+
+
+def failures() -> list[str]:
+    return [f for f in (check_database(), check_broker(), check_pdf_fonts()) if f]

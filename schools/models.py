@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# No setting may keep documents longer than this many days after a trip (DESIGN.md §3).
+MAX_GRACE_DAYS = 14
+
+
+class School(models.Model):
+    code = models.CharField(_("school code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    grace_days = models.PositiveSmallIntegerField(
+        _("days kept after a trip"),
+        default=3,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_GRACE_DAYS)],
+        help_text=_("Documents are purged this many days after a trip ends (0–14)."),
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("school")
+        verbose_name_plural = _("schools")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(grace_days__lte=MAX_GRACE_DAYS), name="grace_days_at_most_14"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    TEACHER = "teacher", _("Teacher")
+    NURSE = "nurse", _("School nurse")
+    ADMIN = "admin", _("School admin")
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "school"], name="one_role_per_school"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.school_id}:{self.role}"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    # The audit trail is append-only: bulk edits and deletes are refused at the ORM level.
+    def update(self, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditEvent(models.Model):
+    """One content-free line of the audit trail. Write it only through `schools.audit.record`."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Plain ids, not foreign keys: the trail must outlive users, trips and purges untouched.
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_role = models.CharField(max_length=10, blank=True)
+    action = models.CharField(max_length=40, db_index=True)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    school_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    trip_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only.")

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+
+import pytest
+
+from tests import factories
+
+
+def _require_services() -> bool:
+    return os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_sessionstart(session):
+    """With REQUIRE_SERVICES=1 (CI) a missing PostgreSQL, Redis or Chromium fails loudly."""
+    if not _require_services():
+        return
+    from django.conf import settings
+
+    from schools import health
+
+    problems = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("DATABASE_URL does not point at PostgreSQL")
+    if health.check_broker():
+        problems.append(f"Redis does not answer at {settings.REDIS_URL}")
+    if not shutil.which(settings.CHROMIUM_PATH):
+        problems.append(f"Chromium is missing at {settings.CHROMIUM_PATH}")
+    if health.check_pdf_fonts():
+        problems.append("WeasyPrint cannot subset fonts (libharfbuzz-subset0 missing)")
+    if problems:
+        raise pytest.UsageError("REQUIRE_SERVICES=1 but: " + "; ".join(problems))
+
+
+def redis_available() -> bool:
+    from schools import health
+
+    return health.check_broker() is None
+
+
+def require_redis():
+    """Skip locally without Redis; in CI (REQUIRE_SERVICES=1) the session start already failed."""
+    if not redis_available():
+        pytest.skip("Redis is not running")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_files_and_cache(settings, tmp_path):
+    """Each test gets its own vault, upload temp dir and cache namespace."""
+    vault = tmp_path / "vault"
+    vault.mkdir(mode=0o700)
+    upload_tmp = tmp_path / "upload-tmp"
+    upload_tmp.mkdir(mode=0o700)
+    storages = {**settings.STORAGES}
+    storages["vault"] = {
+        **storages["vault"],
+        "OPTIONS": {**storages["vault"]["OPTIONS"], "location": str(vault)},
+    }
+    storages["default"] = storages["vault"]
+    settings.STORAGES = storages
+    settings.VAULT_DIR = vault
+    settings.FILE_UPLOAD_TEMP_DIR = str(upload_tmp)
+    caches = {**settings.CACHES}
+    caches["default"] = {**caches["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
+    settings.CACHES = caches
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """Unit tests run tasks in-process; tests marked `worker` use a real worker instead."""
+    from schooltrips.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def school(db):
+    return factories.SchoolFactory()
+
+
+@pytest.fixture
+def teacher(school):
+    return factories.member(school, "teacher")
+
+
+@pytest.fixture
+def nurse(school):
+    return factories.member(school, "nurse")
+
+
+@pytest.fixture
+def school_admin(school):
+    return factories.member(school, "admin")
+
+
+@pytest.fixture
+def outsider(db):
+    """A teacher of another school: every object of `school` must answer 404 to them."""
+    return factories.member(factories.SchoolFactory(), "teacher")

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+
+from schools.models import Membership, School
+from students.models import Guardian, Student
+from trips.models import Participant, Trip, TripKind
+
+PASSWORD = "correct-horse-battery"
+
+
+class SchoolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = School
+
+    code = factory.Sequence(lambda n: f"S{n:04d}")
+    name = factory.Sequence(lambda n: f"第{n}中学校")
+    grace_days = 3
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    school = factory.SubFactory(SchoolFactory)
+    role = "teacher"
+
+
+def member(school: School, role: str):
+    return MembershipFactory(school=school, role=role).user
+
+
+class StudentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Student
+
+    school = factory.SubFactory(SchoolFactory)
+    student_number = factory.Sequence(lambda n: f"{20240000 + n}")
+    grade = 2
+    class_name = "1"
+    number = factory.Sequence(lambda n: n % 40 + 1)
+    name = factory.Sequence(lambda n: f"山田 太郎{n}")
+    kana = factory.Sequence(lambda n: f"やまだ たろう{n}")
+
+
+class GuardianFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Guardian
+
+    school = factory.SubFactory(SchoolFactory)
+    name = factory.Sequence(lambda n: f"山田 花子{n}")
+    email = factory.Sequence(lambda n: f"guardian{n}@example.jp")
+
+
+class TripFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Trip
+
+    school = factory.SubFactory(SchoolFactory)
+    title = factory.Sequence(lambda n: f"修学旅行 {n}")
+    kind = TripKind.SCHOOL_TRIP
+    destination = "京都・奈良"
+    start_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=30))
+    end_date = factory.LazyAttribute(lambda o: o.start_date + datetime.timedelta(days=2))
+    organiser = factory.LazyAttribute(lambda o: member(o.school, "teacher"))
+    contact_phone = "03-0000-0000"
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Participant
+
+    trip = factory.SubFactory(TripFactory)
+    student = factory.LazyAttribute(lambda o: StudentFactory(school=o.trip.school))
+    group_name = "1班"
