@@ -33,9 +33,9 @@ class TripKey(models.Model):
 
 
 class ReviewState(models.TextChoices):
-    PENDING = "pending", _("Waiting for review")
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
+    PENDING = "pending", _("確認待ち")
+    ACCEPTED = "accepted", _("受理")
+    REJECTED = "rejected", _("差し戻し")
 
 
 class Document(models.Model):
@@ -45,7 +45,7 @@ class Document(models.Model):
     """
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="documents")
-    kind = models.CharField(_("document kind"), max_length=20, choices=DocumentKind.choices)
+    kind = models.CharField(_("書類の種類"), max_length=20, choices=DocumentKind.choices)
     # Random id used as the encryption's associated data and in URLs.
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     storage_name = models.CharField(max_length=100, blank=True)
@@ -60,7 +60,7 @@ class Document(models.Model):
     review_state = models.CharField(
         max_length=10, choices=ReviewState.choices, default=ReviewState.PENDING, db_index=True
     )
-    reject_reason = models.TextField(_("reason"), blank=True)
+    reject_reason = models.TextField(_("理由"), blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -68,8 +68,8 @@ class Document(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("document")
-        verbose_name_plural = _("documents")
+        verbose_name = _("書類")
+        verbose_name_plural = _("書類")
         ordering = ["participant_id", "-uploaded_at"]
 
     def __str__(self) -> str:
@@ -107,8 +107,8 @@ class UploadLink(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("upload link")
-        verbose_name_plural = _("upload links")
+        verbose_name = _("提出用リンク")
+        verbose_name_plural = _("提出用リンク")
 
     def __str__(self) -> str:
         return f"link {self.pk}"

@@ -10,17 +10,17 @@ from trips.models import Trip
 
 
 class PacketStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Building")
-    DONE = "done", _("Ready")
-    FAILED = "failed", _("Failed")
+    QUEUED = "queued", _("待機中")
+    RUNNING = "running", _("作成中")
+    DONE = "done", _("完成")
+    FAILED = "failed", _("失敗")
 
 
 class Packet(models.Model):
     """One built packet (whole trip, or one group), stored encrypted in the vault."""
 
     trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="packets")
-    group_name = models.CharField(_("group"), max_length=50, blank=True)
+    group_name = models.CharField(_("班"), max_length=50, blank=True)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     status = models.CharField(
         max_length=10, choices=PacketStatus.choices, default=PacketStatus.QUEUED, db_index=True
@@ -41,8 +41,8 @@ class Packet(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("packet")
-        verbose_name_plural = _("packets")
+        verbose_name = _("提示用書類一式")
+        verbose_name_plural = _("提示用書類一式")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -63,12 +63,12 @@ class PaperCopy(models.Model):
     packet = models.ForeignKey(
         Packet, null=True, blank=True, on_delete=models.SET_NULL, related_name="paper_copies"
     )
-    copy_number = models.PositiveSmallIntegerField(_("copy number"))
+    copy_number = models.PositiveSmallIntegerField(_("部数番号"))
     holder = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="held_paper_copies",
-        verbose_name=_("holder"),
+        verbose_name=_("保管者"),
     )
     printed_at = models.DateTimeField(auto_now_add=True)
     shredded_at = models.DateTimeField(null=True, blank=True)
@@ -77,8 +77,8 @@ class PaperCopy(models.Model):
     )
 
     class Meta:
-        verbose_name = _("paper copy")
-        verbose_name_plural = _("paper copies")
+        verbose_name = _("印刷物")
+        verbose_name_plural = _("印刷物")
         constraints = [
             models.UniqueConstraint(fields=["trip", "copy_number"], name="copy_number_per_trip")
         ]

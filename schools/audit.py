@@ -72,7 +72,8 @@ ACTIONS: frozenset[str] = frozenset(
     }
 )
 
-DETAIL_KEYS: frozenset[str] = frozenset(
+# Each detail key has one type: a count, a flag, a date, or a short machine code.
+COUNT_KEYS = frozenset(
     {
         "count",
         "added",
@@ -83,21 +84,14 @@ DETAIL_KEYS: frozenset[str] = frozenset(
         "pages",
         "bytes",
         "files",
-        "kind",
-        "reason",
-        "state",
-        "status",
-        "role",
         "group_count",
-        "password",
         "copy_number",
-        "run",
-        "dry_run",
-        "date",
-        "method",
-        "variant",
     }
 )
+FLAG_KEYS = frozenset({"password", "dry_run"})
+DATE_KEYS = frozenset({"date"})
+CODE_KEYS = frozenset({"kind", "reason", "state", "status", "method", "variant", "run"})
+DETAIL_KEYS: frozenset[str] = COUNT_KEYS | FLAG_KEYS | DATE_KEYS | CODE_KEYS
 
 # Codes are short machine words; anything with spaces, capitals or non-ASCII is refused.
 _CODE = re.compile(r"^[a-z0-9_\-]{0,40}$")
@@ -108,18 +102,25 @@ class AuditDetailError(ValueError):
 
 
 def _clean_value(key: str, value: Any) -> Any:
-    if isinstance(value, bool) or value is None:
+    if value is None:
+        return None
+    if key in FLAG_KEYS and isinstance(value, bool):
         return value
-    if isinstance(value, int):
+    if key in COUNT_KEYS and isinstance(value, int) and not isinstance(value, bool):
         # Long digit runs could be a My Number, an insurer or phone number: never a count.
         if abs(value) >= 10**10:
             raise AuditDetailError(f"audit detail {key!r}: number too large to be a count")
         return value
-    if isinstance(value, datetime.date):
+    if key in DATE_KEYS and isinstance(value, datetime.date):
         return value.isoformat()
-    if isinstance(value, str) and _CODE.match(value) and not re.search(r"\d{6,}", value):
+    if (
+        key in CODE_KEYS
+        and isinstance(value, str)
+        and _CODE.match(value)
+        and not re.search(r"\d{6,}", value)
+    ):
         return value
-    raise AuditDetailError(f"audit detail {key!r}: only counts, flags, dates or short codes")
+    raise AuditDetailError(f"audit detail {key!r}: wrong type or not a short code")
 
 
 def clean_details(details: dict[str, Any]) -> dict[str, Any]:

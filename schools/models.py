@@ -10,19 +10,19 @@ MAX_GRACE_DAYS = 14
 
 
 class School(models.Model):
-    code = models.CharField(_("school code"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    code = models.CharField(_("学校コード"), max_length=20, unique=True)
+    name = models.CharField(_("名前"), max_length=200)
     grace_days = models.PositiveSmallIntegerField(
-        _("days kept after a trip"),
+        _("旅行後の保管日数"),
         default=3,
         validators=[MinValueValidator(0), MaxValueValidator(MAX_GRACE_DAYS)],
-        help_text=_("Documents are purged this many days after a trip ends (0–14)."),
+        help_text=_("旅行の終了後、この日数が過ぎると書類を削除します（0〜14日）。"),
     )
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone = models.CharField(_("電話番号"), max_length=30, blank=True)
 
     class Meta:
-        verbose_name = _("school")
-        verbose_name_plural = _("schools")
+        verbose_name = _("学校")
+        verbose_name_plural = _("学校")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(grace_days__lte=MAX_GRACE_DAYS), name="grace_days_at_most_14"
@@ -34,9 +34,9 @@ class School(models.Model):
 
 
 class Role(models.TextChoices):
-    TEACHER = "teacher", _("Teacher")
-    NURSE = "nurse", _("School nurse")
-    ADMIN = "admin", _("School admin")
+    TEACHER = "teacher", _("教員")
+    NURSE = "nurse", _("養護教諭")
+    ADMIN = "admin", _("管理職")
 
 
 class Membership(models.Model):
@@ -44,11 +44,11 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    role = models.CharField(_("役割"), max_length=10, choices=Role.choices)
 
     class Meta:
-        verbose_name = _("membership")
-        verbose_name_plural = _("memberships")
+        verbose_name = _("所属")
+        verbose_name_plural = _("所属")
         constraints = [
             models.UniqueConstraint(fields=["user", "school"], name="one_role_per_school"),
         ]
@@ -84,8 +84,8 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = _("audit event")
-        verbose_name_plural = _("audit events")
+        verbose_name = _("監査記録")
+        verbose_name_plural = _("監査記録")
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

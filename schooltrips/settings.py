@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "documents",
     "packets",
     "retention",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -306,16 +307,19 @@ STORAGES = {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage",
     },
 }
-MEDIA_ROOT = str(VAULT_DIR)
-MEDIA_URL = None
+# No media is served: MEDIA_ROOT is an empty directory, never the vault (the test live
+# server would otherwise serve MEDIA_ROOT at MEDIA_URL).
+MEDIA_ROOT = str(DATA_DIR / "no-media")
+MEDIA_URL = "/media/"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at start-up when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # --- Language and time: Japanese first, school dates in Asia/Tokyo.
 LANGUAGE_CODE = "ja"
-LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
+LANGUAGES = [("ja", _("日本語")), ("en", _("英語"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True

@@ -10,17 +10,17 @@ class Student(models.Model):
     """A pupil on the school roster. Nothing about insurance lives here."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="students")
-    student_number = models.CharField(_("student number"), max_length=20)
-    grade = models.PositiveSmallIntegerField(_("grade"))
-    class_name = models.CharField(_("class"), max_length=10)
-    number = models.PositiveSmallIntegerField(_("attendance number"), null=True, blank=True)
-    name = models.CharField(_("name"), max_length=100)
-    kana = models.CharField(_("kana"), max_length=100, blank=True)
-    active = models.BooleanField(_("active"), default=True)
+    student_number = models.CharField(_("学籍番号"), max_length=20)
+    grade = models.PositiveSmallIntegerField(_("学年"))
+    class_name = models.CharField(_("組"), max_length=10)
+    number = models.PositiveSmallIntegerField(_("出席番号"), null=True, blank=True)
+    name = models.CharField(_("名前"), max_length=100)
+    kana = models.CharField(_("ふりがな"), max_length=100, blank=True)
+    active = models.BooleanField(_("在籍"), default=True)
 
     class Meta:
-        verbose_name = _("student")
-        verbose_name_plural = _("students")
+        verbose_name = _("生徒")
+        verbose_name_plural = _("生徒")
         ordering = ["grade", "class_name", "number", "student_number"]
         constraints = [
             models.UniqueConstraint(
@@ -34,14 +34,14 @@ class Student(models.Model):
 
 class Guardian(models.Model):
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="guardians")
-    name = models.CharField(_("name"), max_length=100, blank=True)
-    email = models.EmailField(_("e-mail"), blank=True)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    name = models.CharField(_("名前"), max_length=100, blank=True)
+    email = models.EmailField(_("メールアドレス"), blank=True)
+    phone = models.CharField(_("電話番号"), max_length=30, blank=True)
     students = models.ManyToManyField(Student, related_name="guardians", blank=True)
 
     class Meta:
-        verbose_name = _("guardian")
-        verbose_name_plural = _("guardians")
+        verbose_name = _("保護者")
+        verbose_name_plural = _("保護者")
 
     def __str__(self) -> str:
         return self.name or self.email

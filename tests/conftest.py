@@ -103,3 +103,74 @@ def school_admin(school):
 def outsider(db):
     """A teacher of another school: every object of `school` must answer 404 to them."""
     return factories.member(factories.SchoolFactory(), "teacher")
+
+
+@pytest.fixture
+def celery_worker_on_redis(transactional_db):
+    """A real Celery worker (in a thread) consuming the project's queue on Redis.
+
+    Proves the wiring unit tests cannot: routing, JSON serialisation, acks. Each test gets its
+    own queue so parallel runs on one Redis never steal each other's messages.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from schooltrips.celery import app
+
+    require_redis()
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    app.conf.task_always_eager = False
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        with start_worker(
+            app,
+            pool="solo",
+            concurrency=1,
+            perform_ping_check=False,
+            queues=[queue],
+            loglevel="WARNING",
+            shutdown_timeout=10,
+        ) as worker:
+            yield worker
+    finally:
+        app.conf.task_default_queue = previous_queue
+        app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A Playwright page in Debian's headless Chromium, recording every request it makes."""
+    from django.conf import settings
+    from playwright.sync_api import sync_playwright
+
+    if not shutil.which(settings.CHROMIUM_PATH):
+        if _require_services():
+            pytest.fail(f"Chromium is missing at {settings.CHROMIUM_PATH}")
+        pytest.skip("Chromium is not installed")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test body
+    # are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=settings.CHROMIUM_PATH,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        context = browser.new_context(locale="ja-JP")
+        page = context.new_page()
+        page.requested_urls = []
+        page.on("request", lambda request: page.requested_urls.append(request.url))
+        page.live_server_url = live_server.url
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

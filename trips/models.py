@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from schools.access import trip_visibility_q
 from schools.models import School
 from students.models import Student
 
@@ -15,39 +16,65 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 
 
 class TripKind(models.TextChoices):
-    SCHOOL_TRIP = "school_trip", _("School trip (修学旅行)")
-    OVERNIGHT = "overnight", _("Overnight study (宿泊学習)")
-    CLUB_CAMP = "club_camp", _("Club camp (部活動合宿)")
-    AWAY_GAME = "away_game", _("Away game (遠征)")
-    OTHER = "other", _("Other")
+    SCHOOL_TRIP = "school_trip", _("修学旅行")
+    OVERNIGHT = "overnight", _("宿泊学習")
+    CLUB_CAMP = "club_camp", _("部活動合宿")
+    AWAY_GAME = "away_game", _("遠征")
+    OTHER = "other", _("その他")
 
 
 class PurgeState(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    PURGING = "purging", _("Purging")
-    PURGED = "purged", _("Purged")
+    ACTIVE = "active", _("保管中")
+    PURGING = "purging", _("削除中")
+    PURGED = "purged", _("削除済")
+
+
+class TripStatus(models.TextChoices):
+    """Derived, never stored: see Trip.status_on."""
+
+    PREPARING = "preparing", _("準備中")
+    COLLECTING = "collecting", _("収集中")
+    LOCKED = "locked", _("ロック済")
+    ONGOING = "ongoing", _("実施中")
+    ENDED = "ended", _("終了")
+    PURGED = "purged", _("削除済")
+    CANCELLED = "cancelled", _("中止")
+
+
+class TripQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TripQuerySet:
+        """The trips this user may see at all (the rules live in schools.access)."""
+        return self.filter(trip_visibility_q(user))
+
+    def with_progress(self) -> TripQuerySet:
+        """Per-state participant counts in the same query (the dashboard's progress bars)."""
+        counts = {
+            f"n_{state}": models.Count("participants", filter=models.Q(participants__state=state))
+            for state in ParticipantState.values
+        }
+        return self.annotate(n_participants=models.Count("participants"), **counts)
 
 
 class Trip(models.Model):
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="trips")
-    title = models.CharField(_("title"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=20, choices=TripKind.choices)
-    destination = models.CharField(_("destination"), max_length=200, blank=True)
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"))
+    title = models.CharField(_("行事名"), max_length=200)
+    kind = models.CharField(_("種別"), max_length=20, choices=TripKind.choices)
+    destination = models.CharField(_("行き先"), max_length=200, blank=True)
+    start_date = models.DateField(_("開始日"))
+    end_date = models.DateField(_("終了日"))
     organiser = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="organised_trips",
-        verbose_name=_("teacher in charge"),
+        verbose_name=_("担当教員"),
     )
     accompanying = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         related_name="accompanied_trips",
         blank=True,
-        verbose_name=_("accompanying teachers"),
+        verbose_name=_("引率教員"),
     )
-    contact_phone = models.CharField(_("contact phone for hospitals"), max_length=30, blank=True)
+    contact_phone = models.CharField(_("医療機関向け連絡先電話番号"), max_length=30, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     collecting_since = models.DateTimeField(null=True, blank=True)
     locked_at = models.DateTimeField(null=True, blank=True)
@@ -57,9 +84,11 @@ class Trip(models.Model):
     )
     purged_at = models.DateTimeField(null=True, blank=True)
 
+    objects = TripQuerySet.as_manager()
+
     class Meta:
-        verbose_name = _("trip")
-        verbose_name_plural = _("trips")
+        verbose_name = _("旅行")
+        verbose_name_plural = _("旅行")
         ordering = ["-start_date", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -89,22 +118,55 @@ class Trip(models.Model):
         day = self.purge_after + datetime.timedelta(days=1)
         return datetime.datetime.combine(day, datetime.time.min, tzinfo=TOKYO)
 
+    def status_on(self, today: datetime.date) -> str:
+        # Terminal states first: a purged or cancelled trip stays so whatever the dates say.
+        if self.purge_state == PurgeState.PURGED:
+            return TripStatus.PURGED
+        if self.cancelled_at is not None:
+            return TripStatus.CANCELLED
+        if today > self.end_date:
+            return TripStatus.ENDED
+        if today >= self.start_date:
+            return TripStatus.ONGOING
+        if self.locked_at is not None:
+            return TripStatus.LOCKED
+        if self.collecting_since is not None:
+            return TripStatus.COLLECTING
+        return TripStatus.PREPARING
+
+    @property
+    def status(self) -> str:
+        return self.status_on(today_in_tokyo())
+
+    def get_status_display(self) -> str:
+        return TripStatus(self.status).label
+
+    @property
+    def accepts_guardian_changes(self) -> bool:
+        """Guardians may upload, replace or withdraw only before the lock (and the trip)."""
+        return self.status in (TripStatus.PREPARING, TripStatus.COLLECTING)
+
+    @property
+    def is_closed(self) -> bool:
+        """Cancelled or purged (or purging): its set-up may not change any more."""
+        return self.cancelled_at is not None or self.purge_state != PurgeState.ACTIVE
+
 
 class ParticipantState(models.TextChoices):
-    NOT_REQUESTED = "not_requested", _("Not requested")
-    LINK_SENT = "link_sent", _("Link sent")
-    UPLOADED = "uploaded", _("Uploaded")
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
-    CARD_CARRIED = "card_carried", _("Carries My Number card")
+    NOT_REQUESTED = "not_requested", _("未依頼")
+    LINK_SENT = "link_sent", _("リンク送付済")
+    UPLOADED = "uploaded", _("提出済")
+    ACCEPTED = "accepted", _("受理")
+    REJECTED = "rejected", _("差し戻し")
+    CARD_CARRIED = "card_carried", _("マイナンバーカード持参")
 
 
 class Participant(models.Model):
     trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="participants")
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="participations")
-    group_name = models.CharField(_("group"), max_length=50, blank=True)
+    group_name = models.CharField(_("班"), max_length=50, blank=True)
     state = models.CharField(
-        _("document state"),
+        _("書類の状態"),
         max_length=20,
         choices=ParticipantState.choices,
         default=ParticipantState.NOT_REQUESTED,
@@ -112,8 +174,8 @@ class Participant(models.Model):
     )
 
     class Meta:
-        verbose_name = _("participant")
-        verbose_name_plural = _("participants")
+        verbose_name = _("参加者")
+        verbose_name_plural = _("参加者")
         constraints = [
             models.UniqueConstraint(fields=["trip", "student"], name="student_once_per_trip")
         ]

@@ -1,0 +1,80 @@
+# schooltrips: one task file. `make run` serves the demo; `make test` runs the whole suite.
+# Both install what they need first (Debian packages when root, the venv, Python packages).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+REDIS_URL ?= redis://127.0.0.1:6379/0
+export REDIS_URL PORT
+
+RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-ipaexfont-gothic \
+	qpdf redis-server redis-tools gettext
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
+
+.PHONY: run test lint format bench messages makemessages system-run system-test redis clean
+
+# --- Setup -----------------------------------------------------------------------------------
+define install_missing
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+system-run:
+	$(call install_missing,$(RUN_PACKAGES))
+
+system-test:
+	$(call install_missing,$(TEST_PACKAGES))
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: install python3-venv"; exit 1; }
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+messages: $(VENV)/.installed
+	@$(PY) manage.py compilemessages --ignore=.venv -v0
+
+makemessages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=staticfiles \
+		--ignore=tests --ignore=bench --no-location
+
+# Start a local Redis when none answers at REDIS_URL (no persistence, never evicts queued tasks).
+redis:
+	@if ! $(VENV)/bin/python -c "import redis,os; redis.Redis.from_url(os.environ['REDIS_URL'], socket_connect_timeout=1).ping()" 2>/dev/null; then \
+	  echo "Starting redis-server on 127.0.0.1:6379"; \
+	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+	    --maxmemory-policy noeviction --dir /tmp >/dev/null; \
+	  sleep 1; \
+	fi
+
+# --- The two commands ------------------------------------------------------------------------
+run: system-run $(VENV)/.installed messages redis
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py seed_demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (web, worker and beat; Ctrl-C stops all)"
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
+
+test: system-test $(VENV)/.installed messages redis
+	$(PY) manage.py collectstatic --noinput -v0
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: system-test $(VENV)/.installed messages redis
+	@for script in bench/bench_*.py; do $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf staticfiles .pytest_cache .ruff_cache

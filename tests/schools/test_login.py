@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django.urls import reverse
+
+from schools.models import AuditEvent
+from tests.factories import PASSWORD
+
+
+def test_login_and_logout_are_audited_without_the_username(client, teacher):
+    response = client.post(reverse("login"), {"username": teacher.username, "password": PASSWORD})
+    assert response.status_code == 302
+    client.post(reverse("logout"))
+    actions = list(AuditEvent.objects.order_by("id").values_list("action", "actor_id"))
+    assert actions == [("login", teacher.pk), ("logout", teacher.pk)]
+    assert teacher.username not in str(list(AuditEvent.objects.values()))
+
+
+def test_home_requires_login(client, db):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_repeated_failures_lock_the_account_out(client, teacher, settings):
+    url = reverse("login")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post(url, {"username": teacher.username, "password": "wrong"})
+    # Locked: even the right password is refused now, with the lockout page.
+    response = client.post(url, {"username": teacher.username, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "ロック" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"login_failed", "lockout"} <= actions
+
+
+def test_a_failure_below_the_limit_does_not_lock(client, teacher):
+    url = reverse("login")
+    client.post(url, {"username": teacher.username, "password": "wrong"})
+    response = client.post(url, {"username": teacher.username, "password": PASSWORD})
+    assert response.status_code == 302

@@ -1,0 +1,101 @@
+"""Settings load from the environment both ways; production refuses missing secrets."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(code: str, tmp_path, **env) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
+    base.update(
+        {"DATA_DIR": str(tmp_path / "data"), "DJANGO_SETTINGS_MODULE": "schooltrips.settings"}
+    )
+    base.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+SETUP = "import django; django.setup(); from django.conf import settings as s; "
+PRINT_DB = SETUP + "print(s.DATABASES['default']['ENGINE'])"
+
+
+def _production_env(**extra) -> dict:
+    key = base64.b64encode(secrets.token_bytes(32)).decode()
+    env = {
+        "DJANGO_DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "VAULT_KEYS": f"k1:{key}",
+        "ALLOWED_HOSTS": "schooltrips.example.jp",
+    }
+    env.update(extra)
+    return env
+
+
+def test_settings_default_to_sqlite_in_data_dir(tmp_path):
+    result = _run(PRINT_DB, tmp_path, DJANGO_DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.db.backends.sqlite3"
+    # Development secrets were generated once into DATA_DIR, private to the owner.
+    secret = tmp_path / "data" / "secret_key"
+    assert secret.exists() and (secret.stat().st_mode & 0o777) == 0o600
+    assert (tmp_path / "data" / "vault_keys").exists()
+
+
+def test_settings_use_postgresql_when_database_url_is_set(tmp_path):
+    result = _run(PRINT_DB, tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:5432/x")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.db.backends.postgresql"
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "VAULT_KEYS"])
+def test_production_refuses_missing_secret(tmp_path, missing):
+    env = _production_env()
+    env[missing] = ""
+    result = _run(PRINT_DB, tmp_path, **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert missing in result.stderr
+
+
+def test_env_bool_rejects_junk(tmp_path):
+    result = _run(PRINT_DB, tmp_path, DJANGO_DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG" in result.stderr
+
+
+def test_secret_can_come_from_a_file(tmp_path):
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("s" * 60)
+    code = SETUP + "print(len(s.SECRET_KEY))"
+    env = _production_env(SECRET_KEY="", SECRET_KEY_FILE=str(secret_file))
+    result = _run(code, tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "60"
+
+
+@pytest.mark.slow
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**os.environ, "DATA_DIR": str(tmp_path / "data"), **_production_env()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
