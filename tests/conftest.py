@@ -113,10 +113,18 @@ def celery_worker_on_redis(transactional_db):
     own queue so parallel runs on one Redis never steal each other's messages.
     """
     from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+    from django.db import connections
 
     from schooltrips.celery import app
 
     require_redis()
+
+    # The worker thread's persistent connection would keep the test database busy at teardown.
+    def close_thread_connections(**kwargs):
+        connections.close_all()
+
+    task_postrun.connect(close_thread_connections, weak=False)
     queue = f"test-{uuid.uuid4().hex[:10]}"
     app.conf.task_always_eager = False
     previous_queue = app.conf.task_default_queue
@@ -133,6 +141,7 @@ def celery_worker_on_redis(transactional_db):
         ) as worker:
             yield worker
     finally:
+        task_postrun.disconnect(close_thread_connections)
         app.conf.task_default_queue = previous_queue
         app.conf.task_always_eager = True
 

@@ -71,3 +71,15 @@ def test_no_event_type_can_carry_personal_data(db, action):
 def test_unknown_action_is_refused(db):
     with pytest.raises(AuditDetailError):
         record("did_something_with_taro")
+
+
+def test_postgresql_refuses_raw_updates_of_the_audit_log(db):
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only (CI runs this)")
+    event = record("login")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE schools_auditevent SET action = 'x' WHERE id = %s", [event.pk])
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM schools_auditevent WHERE id = %s", [event.pk])
