@@ -7,6 +7,7 @@ and turn a miss into 404, so outsiders never learn that an object exists.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 
 from .models import Membership, Role, School
 
@@ -50,3 +51,60 @@ def require_role(user, school: School | int, *roles: str) -> str:
     if role is None or role not in roles:
         raise PermissionDenied
     return role
+
+
+# --- Trips (floor 1 narrows with these; the rules stay here, next to the roles).
+# A teacher sees the trips they organise or accompany; the nurse and the admin see every trip of
+# their school (the admin only its metadata: views decide what to show with `trip_role`).
+TRIP_WIDE_ROLES = (Role.NURSE, Role.ADMIN)
+
+
+def trip_visibility_q(user) -> Q:
+    """A filter over Trip rows this user may see; no rows for anonymous or unknown users."""
+    allowed = Q(pk__in=[])
+    if not getattr(user, "is_authenticated", False):
+        return allowed
+    wide = school_ids_with_role(user, *TRIP_WIDE_ROLES)
+    if wide:
+        allowed |= Q(school_id__in=wide)
+    teaching = school_ids_with_role(user, Role.TEACHER)
+    if teaching:
+        # A subquery, not a join: a join on `accompanying` would repeat trips in the list.
+        own = Q(organiser_id=user.pk) | Q(pk__in=user.accompanied_trips.values("pk"))
+        allowed |= Q(school_id__in=teaching) & own
+    return allowed
+
+
+def trip_role(user, trip) -> str | None:
+    """The user's role for this trip, or None when they may not see it."""
+    role = role_in(user, trip.school_id)
+    if role in TRIP_WIDE_ROLES:
+        return role
+    if role == Role.TEACHER and is_trip_teacher(user, trip):
+        return role
+    return None
+
+
+def is_trip_teacher(user, trip) -> bool:
+    if trip.organiser_id == user.pk:
+        return True
+    return trip.accompanying.filter(pk=user.pk).exists()
+
+
+def can_change_trip(user, trip) -> bool:
+    """Only the trip's own teachers change it; the nurse and the admin read."""
+    return role_in(user, trip.school_id) == Role.TEACHER and is_trip_teacher(user, trip)
+
+
+def can_see_participants(user, trip) -> bool:
+    """Names and document states: the trip's teachers and the nurse, not the admin."""
+    return trip_role(user, trip) in {Role.TEACHER, Role.NURSE}
+
+
+# --- Roster: teachers and the admin keep it; the nurse reads it.
+ROSTER_READ_ROLES = (Role.TEACHER, Role.NURSE, Role.ADMIN)
+ROSTER_WRITE_ROLES = (Role.TEACHER, Role.ADMIN)
+
+
+def roster_school_ids(user, *, write: bool = False) -> list[int]:
+    return school_ids_with_role(user, *(ROSTER_WRITE_ROLES if write else ROSTER_READ_ROLES))

@@ -1,0 +1,247 @@
+"""Roster screens: list, add, edit, deactivate, guardians, and the CSV import with a preview."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from schools import access, audit
+from schools.models import School
+
+from . import roster as roster_import_rules
+from .forms import GuardianForm, RosterFilterForm, RosterUploadForm, StudentForm
+from .models import Guardian, Student
+
+PAGE_SIZE = 100
+
+
+def _school(user, *, write: bool = False) -> tuple[School, str]:
+    """The school whose roster this user keeps (their first membership with a roster role)."""
+    ids = access.roster_school_ids(user, write=write)
+    if not ids:
+        audit.record("access_denied", actor=user, kind="roster", status="403")
+        raise PermissionDenied
+    school = next(m.school for m in access.memberships(user) if m.school_id == ids[0])
+    return school, access.role_in(user, school)
+
+
+def _student(user, pk: int, *, write: bool) -> tuple[Student, str]:
+    """The student if they are on a roster this user may read (or keep); 404 otherwise."""
+    ids = access.roster_school_ids(user, write=write)
+    student = Student.objects.filter(pk=pk, school_id__in=ids).first()
+    if student is None:
+        audit.record("access_denied", actor=user, kind="student", status="404")
+        raise Http404
+    return student, access.role_in(user, student.school_id)
+
+
+@login_required
+def roster(request: HttpRequest) -> HttpResponse:
+    school, role = _school(request.user)
+    filters = RosterFilterForm(request.GET or None)
+    students = Student.objects.filter(school=school)
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if not data["inactive"]:
+            students = students.filter(active=True)
+        if data["grade"]:
+            students = students.filter(grade=data["grade"])
+        if data["class_name"]:
+            students = students.filter(class_name=data["class_name"].strip())
+        if data["q"]:
+            q = data["q"].strip()
+            students = students.filter(
+                Q(name__icontains=q) | Q(kana__icontains=q) | Q(student_number=q)
+            )
+    else:
+        students = students.filter(active=True)
+    page = Paginator(
+        students.prefetch_related(Prefetch("guardians", queryset=Guardian.objects.only("id"))),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "query": query.urlencode(),
+        "can_write": role in access.ROSTER_WRITE_ROLES,
+        "classes": Student.objects.filter(school=school, active=True)
+        .values_list("grade", "class_name")
+        .distinct()
+        .order_by("grade", "class_name"),
+    }
+    return render(request, "students/roster.html", context)
+
+
+@login_required
+def student_create(request: HttpRequest) -> HttpResponse:
+    school, role = _school(request.user, write=True)
+    form = StudentForm(request.POST or None, instance=Student(school=school), school=school)
+    if request.method == "POST" and form.is_valid():
+        student = form.save()
+        audit.record("student_created", actor=request.user, role=role, obj=student, school=school)
+        messages.success(request, _("生徒を追加しました。"))
+        return redirect("students:edit", pk=student.pk)
+    return render(request, "students/student_form.html", {"form": form, "student": None})
+
+
+@login_required
+def student_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    student, role = _student(request.user, pk, write=True)
+    form = StudentForm(request.POST or None, instance=student, school=student.school)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        audit.record(
+            "student_changed", actor=request.user, role=role, obj=student, school=student.school_id
+        )
+        messages.success(request, _("生徒の情報を更新しました。"))
+        return redirect("students:roster")
+    context = {
+        "form": form,
+        "student": student,
+        "guardians": student.guardians.all(),
+        "guardian_form": GuardianForm(),
+    }
+    return render(request, "students/student_form.html", context)
+
+
+@login_required
+@require_POST
+def student_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    student, role = _student(request.user, pk, write=True)
+    # The same button re-activates: a student who left may come back.
+    student.active = bool(request.POST.get("activate"))
+    student.save(update_fields=["active"])
+    action = "student_changed" if student.active else "student_deactivated"
+    audit.record(action, actor=request.user, role=role, obj=student, school=student.school_id)
+    if student.active:
+        messages.info(request, _("生徒を有効に戻しました。"))
+    else:
+        messages.info(request, _("生徒を無効にしました。新しい旅行には追加されません。"))
+    return redirect("students:roster")
+
+
+@login_required
+@require_POST
+def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
+    student, role = _student(request.user, pk, write=True)
+    form = GuardianForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, error[0])
+        return redirect("students:edit", pk=student.pk)
+    email = form.cleaned_data["email"].lower()
+    # Siblings share a guardian: reuse the school's guardian with the same e-mail.
+    guardian = None
+    if email:
+        guardian = Guardian.objects.filter(school=student.school, email__iexact=email).first()
+    if guardian is None:
+        guardian = form.save(commit=False)
+        guardian.school = student.school
+        guardian.email = email
+        guardian.save()
+    guardian.students.add(student)
+    audit.record(
+        "student_changed",
+        actor=request.user,
+        role=role,
+        obj=student,
+        school=student.school_id,
+        kind="guardian_added",
+    )
+    messages.success(request, _("保護者を登録しました。"))
+    return redirect("students:edit", pk=student.pk)
+
+
+@login_required
+@require_POST
+def guardian_remove(request: HttpRequest, pk: int, guardian_pk: int) -> HttpResponse:
+    student, role = _student(request.user, pk, write=True)
+    guardian = student.guardians.filter(pk=guardian_pk).first()
+    if guardian is None:
+        raise Http404
+    guardian.students.remove(student)
+    if not guardian.students.exists():
+        guardian.delete()  # a guardian with no child on the roster is no longer needed
+    audit.record(
+        "student_changed",
+        actor=request.user,
+        role=role,
+        obj=student,
+        school=student.school_id,
+        kind="guardian_removed",
+    )
+    messages.info(request, _("保護者の登録を外しました。"))
+    return redirect("students:edit", pk=student.pk)
+
+
+@login_required
+@sensitive_post_parameters("payload")
+def roster_import(request: HttpRequest) -> HttpResponse:
+    """Upload, preview, confirm. The previewed bytes travel back in the form, not the session,
+    so no roster sits on the server between the two steps; they are checked again on confirm."""
+    school, role = _school(request.user, write=True)
+    form = RosterUploadForm()
+    context: dict = {"form": form}
+    if request.method == "POST":
+        data = None
+        if "payload" in request.POST:
+            try:
+                data = base64.b64decode(request.POST["payload"], validate=True)
+            except (binascii.Error, ValueError):
+                data = b""
+        else:
+            form = RosterUploadForm(request.POST, request.FILES)
+            context["form"] = form
+            if form.is_valid():
+                data = form.cleaned_data["file"].read()
+        if data is not None:
+            parsed = roster_import_rules.parse_roster(data, school)
+            if not parsed.ok:
+                audit.record(
+                    "roster_imported",
+                    actor=request.user,
+                    role=role,
+                    school=school,
+                    method="screen",
+                    status="refused",
+                    count=len(parsed.problems),
+                )
+                context["problems"] = parsed.problems
+            elif request.POST.get("confirm"):
+                result = roster_import_rules.apply_roster(parsed, school)
+                audit.record(
+                    "roster_imported",
+                    actor=request.user,
+                    role=role,
+                    school=school,
+                    method="screen",
+                    status="done",
+                    added=result.added,
+                    updated=result.updated,
+                )
+                messages.success(
+                    request,
+                    _("名簿を取り込みました：追加 %(added)d人、更新 %(updated)d人。")
+                    % {"added": result.added, "updated": result.updated},
+                )
+                return redirect("students:roster")
+            else:
+                context.update(
+                    parsed=parsed,
+                    payload=base64.b64encode(data).decode("ascii"),
+                    changed=[r for r in parsed.to_update if r.changes],
+                )
+    return render(request, "students/roster_import.html", context)

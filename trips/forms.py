@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from students.models import Student
+
+from .models import Participant, ParticipantState, Trip
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class TripForm(forms.ModelForm):
+    class Meta:
+        model = Trip
+        fields = [
+            "title",
+            "kind",
+            "destination",
+            "start_date",
+            "end_date",
+            "organiser",
+            "accompanying",
+            "contact_phone",
+        ]
+        widgets = {
+            "start_date": DateInput(format="%Y-%m-%d"),
+            "end_date": DateInput(format="%Y-%m-%d"),
+            "accompanying": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, teachers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organiser"].queryset = teachers
+        self.fields["accompanying"].queryset = teachers
+        self.fields["organiser"].label_from_instance = _teacher_label
+        self.fields["accompanying"].label_from_instance = _teacher_label
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("終了日は開始日と同じか、それより後にしてください。"))
+        return data
+
+
+def _teacher_label(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+class AddClassForm(forms.Form):
+    grade = forms.IntegerField(label=_("学年"), min_value=1, max_value=12)
+    class_name = forms.CharField(label=_("組"), max_length=10)
+
+
+class AddStudentsForm(forms.Form):
+    students = forms.ModelMultipleChoiceField(
+        label=_("生徒"), queryset=Student.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, available, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["students"].queryset = available
+
+
+class StudentSearchForm(forms.Form):
+    q = forms.CharField(label=_("氏名・ふりがな・学籍番号"), required=False)
+    grade = forms.IntegerField(label=_("学年"), required=False, min_value=1, max_value=12)
+    class_name = forms.CharField(label=_("組"), required=False)
+
+
+SORTS = {
+    "number": (
+        "student__grade",
+        "student__class_name",
+        "student__number",
+        "student__student_number",
+    ),
+    "kana": ("student__kana", "student__name"),
+    "group": ("group_name", "student__grade", "student__class_name", "student__number"),
+    "state": ("state", "student__grade", "student__class_name", "student__number"),
+}
+
+
+class ParticipantFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        label=_("書類の状態"),
+        required=False,
+        choices=[("", _("すべて")), *ParticipantState.choices],
+    )
+    group = forms.CharField(label=_("班"), required=False)
+    class_name = forms.CharField(label=_("組"), required=False)
+    q = forms.CharField(label=_("氏名・ふりがな"), required=False)
+    sort = forms.ChoiceField(
+        label=_("並び順"),
+        required=False,
+        choices=[
+            ("number", _("学年・組・番号")),
+            ("kana", _("ふりがな")),
+            ("group", _("班")),
+            ("state", _("書類の状態")),
+        ],
+    )
+
+    def apply(self, queryset):
+        if not self.is_valid():
+            return queryset.order_by(*SORTS["number"])
+        data = self.cleaned_data
+        if data["state"]:
+            queryset = queryset.filter(state=data["state"])
+        if data["group"]:
+            queryset = queryset.filter(group_name=data["group"].strip())
+        if data["class_name"]:
+            queryset = queryset.filter(student__class_name=data["class_name"].strip())
+        if data["q"]:
+            q = data["q"].strip()
+            queryset = queryset.filter(
+                Q(student__name__icontains=q) | Q(student__kana__icontains=q)
+            )
+        return queryset.order_by(*SORTS[data["sort"] or "number"])
+
+
+GROUP_FIELD_PREFIX = "group_"
+
+
+def groups_from_post(post, participants: list[Participant]) -> dict[int, str]:
+    """{participant id: group name} for the participants whose field was posted."""
+    groups = {}
+    for participant in participants:
+        key = f"{GROUP_FIELD_PREFIX}{participant.pk}"
+        if key in post:
+            groups[participant.pk] = post[key][:50]
+    return groups

@@ -1,0 +1,289 @@
+"""Trip set-up rules as plain functions: access lookups, participants, groups, lock and cancel.
+
+Views call one of these and render; every change is audited with ids and counts only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from schools import access, audit
+from schools.models import Role
+from students.models import Student
+
+from .models import Participant, ParticipantState, Trip
+
+# Which document states may follow which (shared with documents/: upload, review, withdrawal).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    ParticipantState.NOT_REQUESTED: frozenset(
+        {ParticipantState.LINK_SENT, ParticipantState.UPLOADED, ParticipantState.CARD_CARRIED}
+    ),
+    ParticipantState.LINK_SENT: frozenset(
+        {ParticipantState.UPLOADED, ParticipantState.CARD_CARRIED, ParticipantState.NOT_REQUESTED}
+    ),
+    ParticipantState.UPLOADED: frozenset(
+        {
+            ParticipantState.ACCEPTED,
+            ParticipantState.REJECTED,
+            ParticipantState.UPLOADED,  # replaced by a newer file
+            ParticipantState.LINK_SENT,  # withdrawn
+            ParticipantState.CARD_CARRIED,
+        }
+    ),
+    ParticipantState.ACCEPTED: frozenset(
+        {ParticipantState.UPLOADED, ParticipantState.LINK_SENT, ParticipantState.CARD_CARRIED}
+    ),
+    ParticipantState.REJECTED: frozenset(
+        {ParticipantState.UPLOADED, ParticipantState.LINK_SENT, ParticipantState.CARD_CARRIED}
+    ),
+    ParticipantState.CARD_CARRIED: frozenset(
+        {ParticipantState.UPLOADED, ParticipantState.LINK_SENT}
+    ),
+}
+# A review decides on what the guardian sent; it is the one change allowed after the lock.
+REVIEW_STATES = frozenset({ParticipantState.ACCEPTED, ParticipantState.REJECTED})
+
+
+class StateError(ValueError):
+    pass
+
+
+def _refuse(user, kind: str, *, status: int) -> None:
+    role = access.primary_membership(user)
+    audit.record(
+        "access_denied",
+        actor=user,
+        role=role.role if role else "",
+        school=role.school_id if role else None,
+        kind=kind,
+        status=str(status),
+    )
+
+
+def trip_for(user, pk: int, *, write: bool = False) -> Trip:
+    """The trip if this user may see it (404 otherwise); with write=True, 403 for readers."""
+    trip = Trip.objects.visible_to(user).select_related("school", "organiser").filter(pk=pk).first()
+    if trip is None:
+        _refuse(user, "trip", status=404)
+        raise Http404
+    if write and not access.can_change_trip(user, trip):
+        _refuse(user, "trip", status=403)
+        raise PermissionDenied
+    return trip
+
+
+def participants_for(user, trip: Trip) -> QuerySet[Participant]:
+    """The participant list, for the roles that may see names (the admin sees counts only)."""
+    if not access.can_see_participants(user, trip):
+        _refuse(user, "participant", status=403)
+        raise PermissionDenied
+    return trip.participants.select_related("student")
+
+
+def participant_for(user, trip: Trip, pk: int) -> Participant:
+    participant = trip.participants.select_related("student").filter(pk=pk).first()
+    if participant is None:
+        _refuse(user, "participant", status=404)
+        raise Http404
+    return participant
+
+
+def teachers_of(school_id: int) -> QuerySet:
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(memberships__school_id=school_id, memberships__role=Role.TEACHER)
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def create_trip(trip: Trip, accompanying: Iterable, *, actor) -> Trip:
+    with transaction.atomic():
+        trip.save()
+        trip.accompanying.set(accompanying)
+        audit.record(
+            "trip_created",
+            actor=actor,
+            role=Role.TEACHER,
+            obj=trip,
+            school=trip.school_id,
+            trip=trip,
+        )
+    return trip
+
+
+def change_trip(trip: Trip, accompanying: Iterable, *, actor) -> Trip:
+    with transaction.atomic():
+        trip.save()
+        trip.accompanying.set(accompanying)
+        audit.record(
+            "trip_changed",
+            actor=actor,
+            role=Role.TEACHER,
+            obj=trip,
+            school=trip.school_id,
+            trip=trip,
+        )
+    return trip
+
+
+def lock(trip: Trip, *, actor) -> None:
+    """No more guardian uploads, replacements or withdrawals; reviews may still finish."""
+    if trip.locked_at is None:
+        trip.locked_at = timezone.now()
+        trip.save(update_fields=["locked_at"])
+        audit.record(
+            "trip_locked",
+            actor=actor,
+            role=Role.TEACHER,
+            obj=trip,
+            school=trip.school_id,
+            trip=trip,
+        )
+
+
+def unlock(trip: Trip, *, actor) -> None:
+    if trip.locked_at is not None and not trip.is_closed:
+        trip.locked_at = None
+        trip.save(update_fields=["locked_at"])
+        audit.record(
+            "trip_unlocked",
+            actor=actor,
+            role=Role.TEACHER,
+            obj=trip,
+            school=trip.school_id,
+            trip=trip,
+        )
+
+
+def cancel(trip: Trip, *, actor) -> None:
+    """Cancelling makes the purge due at once (Trip.purge_due_at); retention/ does the purge."""
+    if trip.cancelled_at is None:
+        trip.cancelled_at = timezone.now()
+        trip.save(update_fields=["cancelled_at"])
+        audit.record(
+            "trip_cancelled",
+            actor=actor,
+            role=Role.TEACHER,
+            obj=trip,
+            school=trip.school_id,
+            trip=trip,
+        )
+
+
+def mark_collecting(trip: Trip) -> None:
+    """Called when the first invitation goes out (documents/); idempotent."""
+    if trip.collecting_since is None:
+        Trip.objects.filter(pk=trip.pk, collecting_since=None).update(
+            collecting_since=timezone.now()
+        )
+        trip.refresh_from_db(fields=["collecting_since"])
+
+
+def students_available(trip: Trip) -> QuerySet[Student]:
+    """Active students of the trip's school who are not on it yet."""
+    return Student.objects.filter(school_id=trip.school_id, active=True).exclude(
+        participations__trip=trip
+    )
+
+
+def add_participants(trip: Trip, students: Iterable[Student], *, actor) -> int:
+    """Add students of the trip's school; those already on it are skipped. Returns how many."""
+    if trip.is_closed:
+        raise StateError("a cancelled or purged trip takes no participants")
+    ids = {s.pk for s in students if s.school_id == trip.school_id and s.active}
+    already = set(trip.participants.filter(student_id__in=ids).values_list("student_id", flat=True))
+    new = [Participant(trip=trip, student_id=pk) for pk in sorted(ids - already)]
+    with transaction.atomic():
+        Participant.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
+        if new:
+            audit.record(
+                "participants_added",
+                actor=actor,
+                role=Role.TEACHER,
+                school=trip.school_id,
+                trip=trip,
+                count=len(new),
+            )
+    return len(new)
+
+
+def add_class(trip: Trip, grade: int, class_name: str, *, actor) -> int:
+    students = students_available(trip).filter(grade=grade, class_name=class_name)
+    return add_participants(trip, students, actor=actor)
+
+
+def remove_participant(participant: Participant, *, actor) -> None:
+    """Remove a student from the trip. Documents on/ delete theirs through their own signal."""
+    trip = participant.trip
+    if trip.is_closed:
+        raise StateError("a cancelled or purged trip keeps its list")
+    with transaction.atomic():
+        audit.record(
+            "participant_removed",
+            actor=actor,
+            role=Role.TEACHER,
+            obj=participant,
+            school=trip.school_id,
+            trip=trip,
+        )
+        participant.delete()
+
+
+def assign_groups(trip: Trip, groups: dict[int, str], *, actor) -> int:
+    """Set each participant's group (班) name; returns how many changed."""
+    changed = []
+    for participant in trip.participants.filter(pk__in=groups):
+        name = " ".join(groups[participant.pk].split())[:50]
+        if participant.group_name != name:
+            participant.group_name = name
+            changed.append(participant)
+    with transaction.atomic():
+        Participant.objects.bulk_update(changed, ["group_name"], batch_size=500)
+        if changed:
+            group_count = len({p.group_name for p in changed if p.group_name})
+            audit.record(
+                "groups_assigned",
+                actor=actor,
+                role=Role.TEACHER,
+                school=trip.school_id,
+                trip=trip,
+                count=len(changed),
+                group_count=group_count,
+            )
+    return len(changed)
+
+
+def change_state(participant: Participant, new_state: str, *, by_guardian: bool) -> None:
+    """Move a participant's document state, refusing a jump the life cycle does not allow.
+
+    After the lock (or once the trip has begun) guardians change nothing; teachers may still
+    finish reviewing what was sent.
+    """
+    new_state = ParticipantState(new_state)
+    if new_state not in TRANSITIONS[participant.state]:
+        raise StateError(f"{participant.state} -> {new_state} is not allowed")
+    trip = participant.trip
+    if trip.is_closed:
+        raise StateError("the trip is cancelled or purged")
+    if by_guardian and not trip.accepts_guardian_changes:
+        raise StateError("the trip is locked")
+    if not by_guardian and new_state not in REVIEW_STATES and not trip.accepts_guardian_changes:
+        raise StateError("the trip is locked")
+    participant.state = new_state
+    participant.save(update_fields=["state"])
+
+
+def progress(trip: Trip) -> dict[str, int]:
+    """Counts by state, from `Trip.objects.with_progress()` annotations (no query here)."""
+    counts = {state: getattr(trip, f"n_{state}", 0) or 0 for state in ParticipantState.values}
+    counts["total"] = getattr(trip, "n_participants", 0) or 0
+    counts["missing"] = counts[ParticipantState.NOT_REQUESTED] + counts[ParticipantState.LINK_SENT]
+    return counts
