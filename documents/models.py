@@ -95,14 +95,18 @@ class Document(models.Model):
 class UploadLink(models.Model):
     """A guardian's private link to one participant's upload page.
 
-    Only the SHA-256 of the token is stored; the token itself is shown once (e-mail, letter,
-    `upload_links`). Valid until the trip ends or is locked, or until revoked.
+    Only the SHA-256 of the token is stored, with a random nonce from which the server (and only
+    the server, holding SECRET_KEY) can derive it again. Valid until the trip ends or is locked,
+    or until revoked.
     """
 
     participant = models.ForeignKey(
         Participant, on_delete=models.CASCADE, related_name="upload_links"
     )
     token_hash = models.CharField(max_length=64, unique=True)
+    # Random per link; the token is HMAC(server secret, nonce), so `upload_links`, letters and
+    # e-mails can show the same URL again while the database alone never yields a working link.
+    nonce = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,0 +1,84 @@
+"""Screens run on a document's text, in memory only (DESIGN.md §1 legal points).
+
+Nothing these functions read is stored or logged: they answer yes/no, or a short flag code.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# 12 digits, optionally split by one space or hyphen between any two digits (4-4-4 as printed,
+# or one digit per text run as PDF text extraction sometimes gives). The double look-behind
+# and look-ahead keep us from matching 12 digits inside a longer number.
+_SEP = r"[ \-‐‑–—－ー]"
+_TWELVE = re.compile(rf"(?<!\d)(?<!\d{_SEP})(?:\d{_SEP}?){{11}}\d(?!{_SEP}?\d)")
+_INSURER = re.compile(r"保険者番号\D{0,12}?((?:\d\s?){5,7}\d)(?!\d)")
+_SPACES = re.compile(r"[\s\u3000・･]+")
+
+
+def normalise_text(text: str) -> str:
+    """NFKC folds full-width digits, hyphens and spaces to ASCII; case is left alone."""
+    return unicodedata.normalize("NFKC", text or "")
+
+
+def my_number_check_digit(base11: str) -> int:
+    """個人番号 check digit (総務省令第85号 §5) for the first 11 digits."""
+    if len(base11) != 11 or not base11.isdigit():
+        raise ValueError("eleven digits expected")
+    total = 0
+    for n in range(1, 12):
+        digit = int(base11[11 - n])  # n counts from the right
+        weight = n + 1 if n <= 6 else n - 5
+        total += digit * weight
+    remainder = total % 11
+    return 0 if remainder <= 1 else 11 - remainder
+
+
+def is_my_number(digits: str) -> bool:
+    return (
+        len(digits) == 12
+        and digits.isdigit()
+        and my_number_check_digit(digits[:11]) == int(digits[11])
+    )
+
+
+def contains_my_number(text: str) -> bool:
+    """Any 12-digit number with a valid 個人番号 check digit (spaced, hyphenated, full-width)."""
+    normalised = normalise_text(text)
+    for match in _TWELVE.finditer(normalised):
+        if is_my_number(re.sub(r"\D", "", match.group(0))):
+            return True
+    return False
+
+
+def insurer_number_valid(number: str) -> bool:
+    """保険者番号 check digit: weights 2,1,2,1… from the right over the body, digit sums."""
+    if not number.isdigit() or len(number) not in (6, 8):
+        return False
+    body, check = number[:-1], int(number[-1])
+    total = 0
+    for i, char in enumerate(reversed(body)):
+        product = int(char) * (2 if i % 2 == 0 else 1)
+        total += product // 10 + product % 10
+    return (10 - total % 10) % 10 == check
+
+
+def insurer_numbers_ok(text: str) -> bool | None:
+    """None when no 保険者番号 is printed; else whether every one found checks out."""
+    found = [re.sub(r"\D", "", m) for m in _INSURER.findall(normalise_text(text))]
+    if not found:
+        return None
+    return all(insurer_number_valid(number) for number in found)
+
+
+def _fold(text: str) -> str:
+    """Spaces dropped, katakana folded to hiragana, width folded: 山田 太郎 == 山田太郎."""
+    text = _SPACES.sub("", normalise_text(text))
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+
+
+def name_appears(text: str, *names: str) -> bool:
+    """Whether the roster name (kanji) or kana appears in the document text, spaces ignored."""
+    haystack = _fold(text)
+    return any(_fold(name) and _fold(name) in haystack for name in names if name)

@@ -1,0 +1,106 @@
+"""Guardians' private upload links: one live link per participant, stored only as a hash.
+
+token = base64url(HMAC-SHA256(key, nonce))[:32] (≥ 128 bits). The database keeps the nonce and
+SHA-256(token); the key is derived from SECRET_KEY, so a database dump opens no upload page,
+while the server can print the same link again (upload_links, letters, e-mail reminders).
+Task arguments carry link ids, never tokens.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from trips.models import Participant, ParticipantState, Trip
+
+from .models import UploadLink
+
+TOKEN_CHARS = 32  # 192 bits of base64url
+
+
+def _derive(nonce: str) -> str:
+    digest = salted_hmac("documents.upload-link", nonce, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).decode()[:TOKEN_CHARS]
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_for(link: UploadLink) -> str:
+    return _derive(link.nonce)
+
+
+def url_for(link: UploadLink) -> str:
+    return settings.SITE_URL + reverse("documents:upload", args=[token_for(link)])
+
+
+def is_open(trip: Trip) -> bool:
+    """Links answer until the trip is locked or starts (and never for a cancelled/purged one)."""
+    return trip.accepts_guardian_changes
+
+
+def current_link(participant: Participant) -> UploadLink | None:
+    return participant.upload_links.filter(revoked_at__isnull=True).order_by("-pk").first()
+
+
+@transaction.atomic
+def issue(participant: Participant) -> UploadLink:
+    """A fresh link; any older live link of this participant is revoked."""
+    participant.upload_links.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    nonce = secrets.token_hex(16)
+    link = UploadLink.objects.create(
+        participant=participant, nonce=nonce, token_hash=hash_token(_derive(nonce))
+    )
+    if participant.state == ParticipantState.NOT_REQUESTED:
+        participant.state = ParticipantState.LINK_SENT
+        participant.save(update_fields=["state"])
+    return link
+
+
+def ensure(participant: Participant) -> UploadLink:
+    return current_link(participant) or issue(participant)
+
+
+def revoke(participant: Participant) -> int:
+    return participant.upload_links.filter(revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def resolve(token: str) -> UploadLink | None:
+    """The live link for this token, or None (unknown, revoked, or its trip is closed)."""
+    if not token or len(token) != TOKEN_CHARS:
+        return None
+    link = (
+        UploadLink.objects.select_related(
+            "participant__trip__school", "participant__student", "participant__trip__organiser"
+        )
+        .filter(token_hash=hash_token(token), revoked_at__isnull=True)
+        .first()
+    )
+    if link is None or not hmac.compare_digest(token_for(link), token):
+        return None
+    if not is_open(link.participant.trip):
+        return None
+    return link
+
+
+def links_for_trip(trip: Trip) -> list[tuple[Participant, UploadLink]]:
+    """Every participant of the trip in roster order with a live link (created when missing)."""
+    from .services import roster_order
+
+    participants = (
+        Participant.objects.filter(trip=trip)
+        .select_related("student")
+        .order_by(*roster_order("student__"))
+    )
+    return [(participant, ensure(participant)) for participant in participants]
