@@ -94,7 +94,7 @@ def _run(request: dict, data: bytes) -> tuple[dict, bytes]:
             input=payload,
             capture_output=True,
             timeout=WALL_SECONDS,
-            preexec_fn=_limit_child,  # noqa: PLW1509 - no threads touch this fork
+            preexec_fn=_limit_child,  # the child sets its own limits before exec
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_NUM_THREADS": "1"},
             check=False,
         )

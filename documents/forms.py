@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import DocumentKind
+
+KIND_HELP = {
+    DocumentKind.PORTAL_PDF: _(
+        "マイナポータルにログインし、「健康保険証」→「資格情報」の画面から"
+        "「PDFをダウンロード」したファイル。おすすめです。"
+    ),
+    DocumentKind.PORTAL_PRINT: _("上のPDFを印刷した紙を、写真に撮るかスキャンしたもの。"),
+    DocumentKind.NOTICE: _(
+        "加入している健康保険から届いた「資格情報のお知らせ」。"
+        "切り取り線の内側のカード部分だけを撮ってください（マイナンバーの下4桁が書かれた部分は不要です）。"
+    ),
+    DocumentKind.NOTICE_COPY: _("「資格情報のお知らせ」のコピーを撮影・スキャンしたもの。"),
+    DocumentKind.KAKUNIN_COPY: _(
+        "マイナ保険証をお持ちでない方に届く「資格確認書」の写し（表面の写真）。"
+    ),
+    DocumentKind.CARD_CARRIED: _(
+        "お子さん本人がマイナ保険証（マイナンバーカード）を持参する場合。ファイルは不要です。"
+    ),
+}
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("書類の種類"), choices=DocumentKind.choices, widget=forms.RadioSelect
+    )
+    file = forms.FileField(
+        label=_("ファイルまたは写真"),
+        required=False,
+        # accept lets phones offer the camera and the photo library; the server still sniffs.
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "application/pdf,image/jpeg,image/png,image/heic,image/heif"}
+        ),
+    )
+    consent = forms.BooleanField(label=_("上記の利用目的と削除日に同意します"), required=True)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("差し戻しの理由（保護者に伝わります）"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,0 +1,239 @@
+"""The intake pipeline (DESIGN.md §3): one entry point, each step able to refuse with a reason.
+
+`accept(participant, kind, upload)` returns the stored Document or raises Refusal(code, message).
+Everything happens in memory: the upload handler never spills to disk, the PDF child process
+cannot write files, and only ciphertext reaches the vault. What the screens read (text, names,
+numbers) is dropped when the function returns; only short flag codes are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
+
+from schools.audit import record
+from trips.models import Participant, ParticipantState
+
+from . import guards, images, pdfsafe, vault
+from .deletion import delete_document
+from .models import Document, DocumentKind, ReviewState
+
+log = logging.getLogger(__name__)
+
+FILE_KINDS = [k for k in DocumentKind.values if k != DocumentKind.CARD_CARRIED]
+
+MESSAGES = {
+    "too_large": _("ファイルが大きすぎます。10MB以下のファイルを選んでください。"),
+    "too_many_files": _("ファイルは1回に1つだけ送れます。"),
+    "empty": _("ファイルが空です。もう一度選んでください。"),
+    "no_file": _("ファイルを選んでください。"),
+    "type": _("受け付けるのはPDF、JPEG、PNG（iPhoneのHEICも可）だけです。"),
+    "pdf_encrypted": _(
+        "パスワード付きのPDFは受け付けられません。パスワードなしで保存し直すか、"
+        "印刷して写真で送ってください。"
+    ),
+    "pdf_broken": _("PDFを読み取れませんでした。ファイルが壊れている可能性があります。"),
+    "pdf_too_many_pages": _("PDFは4ページまでです。必要なページだけを送ってください。"),
+    "pdf_too_complex": _("このPDFは処理できませんでした。印刷して写真で送ってください。"),
+    "pdf_active_content": _("このPDFは処理できませんでした。印刷して写真で送ってください。"),
+    "image_broken": _("画像を読み取れませんでした。撮り直してもう一度送ってください。"),
+    "image_too_large": _("画像の画素数が多すぎます。通常の設定で撮った写真を送ってください。"),
+    "my_number": _(
+        "マイナンバー（個人番号）と思われる12桁の番号が含まれています。学校はマイナンバーを"
+        "受け取れません。お知らせは番号のないカード部分だけを送ってください。"
+        "番号でない場合も、別のファイル（写真など）でお送りください。"
+    ),
+    "kind": _("書類の種類を選んでください。"),
+    "consent": _("利用目的と削除日への同意が必要です。"),
+    "closed": _("受付は終了しました。学校にお問い合わせください。"),
+}
+
+
+class Refusal(Exception):
+    """A refused upload: `code` for the audit log, `message` for the guardian."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+        self.message = MESSAGES.get(code, MESSAGES["pdf_broken"])
+
+
+def refuse(participant: Participant, code: str, *, kind: str = "", actor=None) -> Refusal:
+    """Audit a refusal (reason code only) and return the exception to raise."""
+    record(
+        "upload_refused",
+        actor=actor,
+        obj=participant,
+        school=participant.trip.school_id,
+        trip=participant.trip_id,
+        reason=code,
+        kind=kind if kind in DocumentKind.values else "",
+    )
+    return Refusal(code)
+
+
+def sniff(data: bytes) -> str | None:
+    # PDF readers accept the header anywhere in the first 1024 bytes; so do we.
+    if b"%PDF-" in data[:1024]:
+        return "application/pdf"
+    fmt = images.sniff(data)
+    return images.FORMATS.get(fmt) if fmt else None
+
+
+@sensitive_variables("data", "clean", "text")
+def accept(participant: Participant, kind: str, upload, *, actor=None) -> Document:
+    """Run the pipeline on an uploaded file (UploadedFile or bytes) and store the result."""
+    try:
+        return _accept(participant, kind, upload, actor=actor)
+    except Refusal as refusal:
+        raise refuse(participant, refusal.code, kind=kind, actor=actor) from None
+
+
+@sensitive_variables("data", "clean", "text")
+def _accept(participant: Participant, kind: str, upload, *, actor=None) -> Document:
+    if not participant.trip.accepts_guardian_changes:
+        raise Refusal("closed")
+    if kind not in FILE_KINDS:
+        raise Refusal("kind")
+    if upload is None:
+        raise Refusal("no_file")
+    # 1. size (the upload handler already stopped anything far larger while streaming)
+    if getattr(upload, "size", 0) > settings.UPLOAD_MAX_BYTES:
+        raise Refusal("too_large")
+    data = upload if isinstance(upload, bytes) else upload.read(settings.UPLOAD_MAX_BYTES + 1)
+    if len(data) > settings.UPLOAD_MAX_BYTES:
+        raise Refusal("too_large")
+    if not data:
+        raise Refusal("empty")
+    # 2. type by content
+    content_type = sniff(data)
+    if content_type is None:
+        raise Refusal("type")
+    flags: list[str] = []
+    if content_type == "application/pdf":
+        # 3. PDF: bounded child process, rewritten without active content
+        try:
+            result = pdfsafe.normalise(data)
+        except pdfsafe.PdfRefused as exc:
+            raise Refusal(exc.code) from None
+        clean, pages, text = result.data, result.pages, result.text
+        # 5. My Number guard
+        if guards.contains_my_number(text):
+            raise Refusal("my_number")
+        # 6. what a マイナポータル PDF says, checked in memory and dropped
+        if kind == DocumentKind.PORTAL_PDF:
+            flags = _portal_flags(participant, text)
+    else:
+        # 4. image: bounded decode, upright, downscaled once, re-encoded without metadata
+        try:
+            clean, _w, _h = images.normalise(data)
+        except images.ImageRefused as exc:
+            raise Refusal(exc.code) from None
+        content_type, pages, text = "image/jpeg", 1, ""
+    del data
+    return _store(participant, kind, clean, content_type, pages, flags, actor=actor)
+
+
+def _portal_flags(participant: Participant, text: str) -> list[str]:
+    flags = []
+    if not text.strip():
+        return ["no_text"]
+    student = participant.student
+    if not guards.name_appears(text, student.name, student.kana):
+        flags.append("name_mismatch")
+    if guards.insurer_numbers_ok(text) is False:
+        flags.append("insurer_check_failed")
+    return flags
+
+
+def _store(participant, kind, clean: bytes, content_type, pages, flags, *, actor) -> Document:
+    trip_id = participant.trip_id
+    document = Document(
+        participant=participant,
+        kind=kind,
+        content_type=content_type,
+        size=len(clean),
+        sha256=hashlib.sha256(clean).hexdigest(),
+        pages=pages,
+        flags=flags,
+    )
+    # 7. only ciphertext is written; a crash before the commit leaves an orphan for the
+    # reconciliation, never a plaintext file.
+    document.storage_name = vault.store(trip_id, clean, aad=document.aad)
+    try:
+        with transaction.atomic():
+            locked = Participant.objects.select_for_update().get(pk=participant.pk)
+            for older in locked.documents.all():
+                delete_document(older)  # replacing: one current document per participant
+            document.save()
+            locked.state = ParticipantState.UPLOADED
+            locked.save(update_fields=["state"])
+            participant.state = locked.state
+            record(
+                "upload_accepted",
+                actor=actor,
+                obj=document,
+                school=participant.trip.school_id,
+                trip=trip_id,
+                kind=kind,
+                pages=pages,
+                bytes=len(clean),
+                status="flagged" if flags else "clean",
+            )
+    except Exception:
+        vault.remove(document.storage_name)
+        raise
+    return document
+
+
+def declare_card(participant: Participant, *, actor=None) -> Document:
+    """The child carries the My Number card: no file, nothing to review."""
+    if not participant.trip.accepts_guardian_changes:
+        raise refuse(participant, "closed", kind=DocumentKind.CARD_CARRIED, actor=actor)
+    with transaction.atomic():
+        locked = Participant.objects.select_for_update().get(pk=participant.pk)
+        for older in locked.documents.all():
+            delete_document(older)
+        document = Document.objects.create(
+            participant=locked, kind=DocumentKind.CARD_CARRIED, review_state=ReviewState.ACCEPTED
+        )
+        locked.state = ParticipantState.CARD_CARRIED
+        locked.save(update_fields=["state"])
+        participant.state = locked.state
+        record(
+            "card_declared",
+            actor=actor,
+            obj=document,
+            school=participant.trip.school_id,
+            trip=participant.trip_id,
+            kind=DocumentKind.CARD_CARRIED,
+        )
+    return document
+
+
+def withdraw(participant: Participant, *, actor=None) -> int:
+    """Remove the guardian's upload or declaration (until the lock). Returns how many."""
+    if not participant.trip.accepts_guardian_changes:
+        raise refuse(participant, "closed", actor=actor)
+    with transaction.atomic():
+        locked = Participant.objects.select_for_update().get(pk=participant.pk)
+        documents = list(locked.documents.all())
+        for document in documents:
+            delete_document(document)
+        locked.state = ParticipantState.LINK_SENT
+        locked.save(update_fields=["state"])
+        participant.state = locked.state
+        record(
+            "document_withdrawn",
+            actor=actor,
+            obj=participant,
+            school=participant.trip.school_id,
+            trip=participant.trip_id,
+            count=len(documents),
+        )
+    return len(documents)

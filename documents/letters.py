@@ -1,0 +1,43 @@
+"""Printable invitation letters: one A4 page per student with the link as a QR code."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from trips.models import Participant, Trip
+
+from . import links
+from .models import UploadLink
+
+
+def _qr_svg(url: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    return image.to_string(encoding="unicode")
+
+
+def _refuse_fetch(url: str, *args, **kwargs):
+    # The letter needs nothing from outside: no file:, http(s): or data fetches at all.
+    raise ValueError("external resources are not allowed in letters")
+
+
+def render_letters(trip: Trip, pairs: list[tuple[Participant, UploadLink]]) -> bytes:
+    import weasyprint
+
+    with translation.override("ja"):
+        pages = [
+            {
+                "student": participant.student,
+                "url": links.url_for(link),
+                "qr": _qr_svg(links.url_for(link)),
+            }
+            for participant, link in pairs
+        ]
+        html = render_to_string(
+            "documents/letters.html",
+            {"trip": trip, "pages": pages, "purge_after": trip.purge_after},
+        )
+    return weasyprint.HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()

@@ -1,0 +1,69 @@
+"""E-mails to guardians: the invitation with the private link, and a rejection notice."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from schools.audit import record
+
+from . import links
+from .models import Document, UploadLink
+
+
+def _addresses(participant) -> list[str]:
+    return sorted({g.email for g in participant.student.guardians.all() if g.email})
+
+
+def send_invitation(link: UploadLink) -> int:
+    participant = link.participant
+    trip = participant.trip
+    addresses = _addresses(participant)
+    if not addresses:
+        return 0
+    with translation.override("ja"):
+        context = {
+            "trip": trip,
+            "student": participant.student,
+            "url": links.url_for(link),
+            "purge_after": trip.purge_after,
+        }
+        subject = render_to_string("documents/email/invitation_subject.txt", context).strip()
+        body = render_to_string("documents/email/invitation.txt", context)
+    send_mass_mail(
+        [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses],
+        fail_silently=False,
+    )
+    record(
+        "invitation_sent",
+        obj=participant,
+        school=trip.school_id,
+        trip=trip.pk,
+        method="email",
+        count=len(addresses),
+    )
+    return len(addresses)
+
+
+def send_rejection(document: Document) -> int:
+    participant = document.participant
+    link = links.current_link(participant)
+    addresses = _addresses(participant)
+    if not addresses:
+        return 0
+    with translation.override("ja"):
+        context = {
+            "trip": participant.trip,
+            "student": participant.student,
+            "reason": document.reject_reason,
+            "url": links.url_for(link) if link and links.is_open(participant.trip) else "",
+        }
+        subject = render_to_string("documents/email/rejected_subject.txt", context).strip()
+        body = render_to_string("documents/email/rejected.txt", context)
+    send_mass_mail(
+        [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses],
+        fail_silently=False,
+    )
+    return len(addresses)

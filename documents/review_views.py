@@ -1,0 +1,237 @@
+"""Teacher and nurse screens: the trip's documents, review, previews, downloads, links."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from schools.audit import record
+from trips.models import Participant
+
+from . import letters, links, pdfsafe, review, vault
+from .access import document_for_user, trip_for_links, trip_for_reviewer
+from .forms import RejectForm
+from .services import roster_order
+from .tasks import send_invitation
+
+FLAG_HELP = {
+    "name_mismatch": _(
+        "PDFの文字から名簿の氏名（漢字・かな）が見つかりませんでした。別の人の書類でないか確認してください。"
+    ),
+    "no_text": _("PDFに文字情報がありません（画像のPDF）。氏名を目で確認してください。"),
+    "insurer_check_failed": _(
+        "保険者番号の検査数字が合いません。読み取りの誤りか、別の書類の可能性があります。"
+    ),
+}
+
+
+def _file_response(data: bytes, content_type: str, filename: str, *, inline: bool) -> HttpResponse:
+    """Document bytes with headers that stop the browser from running or caching them."""
+    response = HttpResponse(data, content_type=content_type)
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Referrer-Policy"] = "no-referrer"
+    add_never_cache_headers(response)
+    # django-csp would replace our header with the site policy; this response keeps its own.
+    response._csp_exempt = True
+    return response
+
+
+@login_required
+@require_GET
+def trip_documents(request: HttpRequest, trip_pk: int) -> HttpResponse:
+    trip, role = trip_for_reviewer(request.user, trip_pk)
+    participants = list(
+        Participant.objects.filter(trip=trip)
+        .select_related("student")
+        .prefetch_related("documents")
+        .order_by(*roster_order("student__"))
+    )
+    rows = [
+        (p, max(p.documents.all(), key=lambda d: (d.uploaded_at, d.pk), default=None))
+        for p in participants
+    ]
+    context = {
+        "trip": trip,
+        "rows": rows,
+        "can_manage_links": links.is_open(trip) and role == "teacher",
+        "role": role,
+    }
+    return render(request, "documents/trip_documents.html", context)
+
+
+@login_required
+@require_GET
+def document_detail(request: HttpRequest, uuid) -> HttpResponse:
+    document, role = document_for_user(request.user, uuid)
+    record(
+        "document_viewed",
+        actor=request.user,
+        role=role,
+        obj=document,
+        school=document.participant.trip.school_id,
+        trip=document.participant.trip_id,
+    )
+    context = {
+        "document": document,
+        "participant": document.participant,
+        "trip": document.participant.trip,
+        "flags": [(flag, FLAG_HELP.get(flag, flag)) for flag in document.flags],
+        "page_numbers": range(1, document.pages + 1) if document.has_file else [],
+        "reject_form": RejectForm(),
+    }
+    response = render(request, "documents/document_detail.html", context)
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+@require_GET
+def document_page(request: HttpRequest, uuid, page: int) -> HttpResponse:
+    """One page as PNG, rendered on demand in the sandbox and never cached on disk."""
+    document, _role = document_for_user(request.user, uuid)
+    if not document.has_file or not 1 <= page <= document.pages:
+        raise Http404
+    data = document.read_content()
+    if document.content_type == "application/pdf":
+        try:
+            png = pdfsafe.render_page(data, page - 1)
+        except pdfsafe.PdfRefused as exc:
+            raise Http404 from exc
+        return _file_response(png, "image/png", f"page-{page}.png", inline=True)
+    return _file_response(data, "image/jpeg", "page-1.jpg", inline=True)
+
+
+@login_required
+@require_GET
+def document_download(request: HttpRequest, uuid) -> HttpResponse:
+    document, role = document_for_user(request.user, uuid)
+    if not document.has_file:
+        raise Http404
+    try:
+        data = document.read_content()
+    except vault.VaultError as exc:
+        raise Http404 from exc
+    record(
+        "document_downloaded",
+        actor=request.user,
+        role=role,
+        obj=document,
+        school=document.participant.trip.school_id,
+        trip=document.participant.trip_id,
+        kind=document.kind,
+    )
+    extension = "pdf" if document.content_type == "application/pdf" else "jpg"
+    # The stored name is random; the file name says only which document it is.
+    filename = f"document-{document.pk}.{extension}"
+    return _file_response(data, document.content_type, filename, inline=False)
+
+
+@login_required
+@require_POST
+def document_accept(request: HttpRequest, uuid) -> HttpResponse:
+    document, role = document_for_user(request.user, uuid)
+    review.accept_document(document, request.user, role=role)
+    messages.success(request, _("受理しました。"))
+    return redirect("documents:trip", trip_pk=document.participant.trip_id)
+
+
+@login_required
+@require_POST
+def document_reject(request: HttpRequest, uuid) -> HttpResponse:
+    document, role = document_for_user(request.user, uuid)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("差し戻しの理由を入力してください。"))
+        return redirect("documents:detail", uuid=document.uuid)
+    review.reject_document(document, request.user, form.cleaned_data["reason"], role=role)
+    messages.success(request, _("差し戻しました。保護者にメールで理由を伝えます。"))
+    return redirect("documents:trip", trip_pk=document.participant.trip_id)
+
+
+def _participant(trip, participant_pk: int) -> Participant:
+    return get_object_or_404(
+        Participant.objects.select_related("student"), trip=trip, pk=participant_pk
+    )
+
+
+@login_required
+@require_POST
+def link_reissue(request: HttpRequest, trip_pk: int, participant_pk: int) -> HttpResponse:
+    trip = trip_for_links(request.user, trip_pk)
+    if not links.is_open(trip):
+        raise PermissionDenied
+    link = links.issue(_participant(trip, participant_pk))
+    record(
+        "link_created",
+        actor=request.user,
+        role="teacher",
+        obj=link,
+        school=trip.school_id,
+        trip=trip.pk,
+    )
+    messages.success(request, _("新しいリンクを発行しました。古いリンクは使えなくなりました。"))
+    return redirect("documents:trip", trip_pk=trip.pk)
+
+
+@login_required
+@require_POST
+def link_revoke(request: HttpRequest, trip_pk: int, participant_pk: int) -> HttpResponse:
+    trip = trip_for_links(request.user, trip_pk)
+    count = links.revoke(_participant(trip, participant_pk))
+    record(
+        "link_revoked",
+        actor=request.user,
+        role="teacher",
+        school=trip.school_id,
+        trip=trip.pk,
+        count=count,
+    )
+    messages.success(request, _("リンクを無効にしました。"))
+    return redirect("documents:trip", trip_pk=trip.pk)
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest, trip_pk: int) -> HttpResponse:
+    """Queue one e-mail per participant with a guardian address; never blocks on SMTP."""
+    trip = trip_for_links(request.user, trip_pk)
+    if not links.is_open(trip):
+        raise PermissionDenied
+    queued = 0
+    for participant, link in links.links_for_trip(trip):
+        if any(g.email for g in participant.student.guardians.all()):
+            send_invitation.delay_on_commit(link_id=link.pk)
+            queued += 1
+    messages.success(
+        request, _("%(count)d 件の案内メールを送信待ちにしました。") % {"count": queued}
+    )
+    return redirect("documents:trip", trip_pk=trip.pk)
+
+
+@login_required
+@require_GET
+def letters_pdf(request: HttpRequest, trip_pk: int) -> HttpResponse:
+    trip = trip_for_links(request.user, trip_pk)
+    if not links.is_open(trip):
+        raise PermissionDenied
+    pairs = links.links_for_trip(trip)
+    pdf = letters.render_letters(trip, pairs)
+    record(
+        "letter_printed",
+        actor=request.user,
+        role="teacher",
+        school=trip.school_id,
+        trip=trip.pk,
+        count=len(pairs),
+    )
+    response = _file_response(pdf, "application/pdf", f"letters-trip-{trip.pk}.pdf", inline=False)
+    return response

@@ -1,0 +1,125 @@
+"""The guardian's upload page, reached only through a private link (DESIGN.md §5 contract)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+
+from . import intake, links, ratelimit
+from .forms import KIND_HELP, UploadForm
+from .models import DocumentKind
+from .services import current_document
+from .uploadhandlers import BoundedMemoryUploadHandler
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    add_never_cache_headers(response)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _too_many(request) -> HttpResponse:
+    return _private(render(request, "errors/429.html", status=429))
+
+
+def _not_found(request) -> HttpResponse:
+    return _private(render(request, "errors/404.html", status=404))
+
+
+def _gate(request: HttpRequest, token: str):
+    """The live link, or a ready 404/429 response. Misses per IP are throttled (guessing)."""
+    ip = ratelimit.client_ip(request)
+    if ratelimit.exceeded("miss", ip, ratelimit.UNKNOWN_TOKEN_PER_IP):
+        return None, _too_many(request)
+    if ratelimit.hit("ip", ip, ratelimit.REQUESTS_PER_IP):
+        return None, _too_many(request)
+    link = links.resolve(token)
+    if link is None:
+        ratelimit.hit("miss", ip, ratelimit.UNKNOWN_TOKEN_PER_IP)
+        return None, _not_found(request)
+    return link, None
+
+
+def _context(link, form, error=""):
+    participant = link.participant
+    trip = participant.trip
+    kinds = [(value, label, KIND_HELP[value]) for value, label in DocumentKind.choices]
+    return {
+        "trip": trip,
+        "student": participant.student,
+        "current": current_document(participant),
+        "form": form,
+        "kinds": kinds,
+        "error": error,
+        "purge_after": trip.purge_after,
+        "token_path": reverse("documents:upload", args=[links.token_for(link)]),
+    }
+
+
+@csrf_exempt
+@sensitive_post_parameters()
+@sensitive_variables("token")
+def upload(request: HttpRequest, token: str) -> HttpResponse:
+    # Our handler must replace the defaults before anything reads request.POST/FILES, and the
+    # CSRF check reads POST: so CSRF is checked by the inner view, after this (Django docs,
+    # "Modifying upload handlers on the fly").
+    handler = BoundedMemoryUploadHandler(request)
+    request.upload_handlers = [handler]
+    return _upload(request, token, handler)
+
+
+@csrf_protect
+@sensitive_variables("token")
+def _upload(request: HttpRequest, token: str, handler) -> HttpResponse:
+    link, response = _gate(request, token)
+    if response is not None:
+        return response
+    participant = link.participant
+    if request.method == "GET":
+        return _private(render(request, "documents/upload.html", _context(link, UploadForm())))
+    if request.method != "POST":
+        return _private(HttpResponse(status=405))
+    if ratelimit.hit("token", link.token_hash, ratelimit.UPLOADS_PER_TOKEN):
+        return _too_many(request)
+
+    if request.POST.get("action") == "withdraw":
+        try:
+            intake.withdraw(participant)
+        except intake.Refusal as refusal:
+            return _refused(request, link, UploadForm(), refusal)
+        return _private(redirect(reverse("documents:receipt", args=[token])))
+
+    form = UploadForm(request.POST, request.FILES)
+    code = "too_large" if handler.too_large else "too_many_files" if handler.too_many else ""
+    if code:
+        return _refused(request, link, form, intake.refuse(participant, code))
+    if not form.is_valid():
+        return _private(render(request, "documents/upload.html", _context(link, form), status=400))
+    kind = form.cleaned_data["kind"]
+    try:
+        if kind == DocumentKind.CARD_CARRIED:
+            intake.declare_card(participant)
+        else:
+            intake.accept(participant, kind, form.cleaned_data.get("file"))
+    except intake.Refusal as refusal:
+        return _refused(request, link, form, refusal)
+    return _private(redirect(reverse("documents:receipt", args=[token])))
+
+
+def _refused(request, link, form, refusal: intake.Refusal) -> HttpResponse:
+    status = 413 if refusal.code == "too_large" else 400
+    context = _context(link, form, error=refusal.message)
+    return _private(render(request, "documents/upload.html", context, status=status))
+
+
+@sensitive_variables("token")
+def receipt(request: HttpRequest, token: str) -> HttpResponse:
+    link, response = _gate(request, token)
+    if response is not None:
+        return response
+    context = _context(link, None)
+    return _private(render(request, "documents/receipt.html", context))
