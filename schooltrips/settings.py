@@ -217,6 +217,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 240},
     },
+    # The purge reads the database each run, so a missed or late run is caught up by the next.
+    "retention-sweep": {
+        "task": "retention.sweep",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
 }
 
 # --- Auth and lockout.

@@ -1,0 +1,145 @@
+"""Vault files whose rows are gone: deletion after commit (retried), and orphan reconciliation.
+
+A file lives exactly as long as its row (STYLE.md §5). The purge records each file it will orphan
+as a PendingFileDeletion in the same transaction that deletes the rows; after the commit the
+files are removed and those records dropped. Anything a crash leaves behind is retried by the
+next sweep, and reconciliation removes files that nothing points to at all (e.g. an upload that
+crashed between saving the file and committing its row).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable, Iterator
+
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from documents import vault
+
+from .models import PendingFileDeletion
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+# An upload in flight saves its file a moment before its row commits: never touch younger files.
+DEFAULT_ORPHAN_SAFETY_AGE = datetime.timedelta(hours=6)
+
+
+def _batches(items: Iterable, size: int = BATCH) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def queue_deletions(names: Iterable[str], *, trip_id: int | None) -> int:
+    """Record vault names to delete after the commit; call inside the deleting transaction."""
+    count = 0
+    for batch in _batches(n for n in names if n):
+        PendingFileDeletion.objects.bulk_create(
+            [PendingFileDeletion(storage_name=n, trip_id=trip_id) for n in batch],
+            ignore_conflicts=True,
+        )
+        count += len(batch)
+    return count
+
+
+def remove_pending(*, trip_id: int | None = None) -> tuple[int, int]:
+    """Delete queued vault files; returns (removed, still pending). Missing = removed."""
+    queryset = PendingFileDeletion.objects.order_by("pk")
+    if trip_id is not None:
+        queryset = queryset.filter(trip_id=trip_id)
+    removed = failed = 0
+    last_pk = 0
+    while True:
+        batch = list(queryset.filter(pk__gt=last_pk)[:BATCH])
+        if not batch:
+            break
+        last_pk = batch[-1].pk
+        done = []
+        for pending in batch:
+            try:
+                vault.remove(pending.storage_name)
+            except Exception as exc:  # a storage hiccup: keep it for the next sweep
+                failed += 1
+                PendingFileDeletion.objects.filter(pk=pending.pk).update(
+                    attempts=models.F("attempts") + 1
+                )
+                logger.warning("vault file deletion failed (%s); will retry", type(exc).__name__)
+            else:
+                done.append(pending.pk)
+        PendingFileDeletion.objects.filter(pk__in=done).delete()
+        removed += len(done)
+    return removed, failed
+
+
+def vault_reference_fields() -> list[tuple[type[models.Model], str]]:
+    """Every `*storage_name` field of every model: the rows that point into the vault."""
+    found = []
+    for model in apps.get_models():
+        if model is PendingFileDeletion:
+            continue
+        for field in model._meta.concrete_fields:
+            if field.name.endswith("storage_name"):
+                found.append((model, field.name))
+    return found
+
+
+def _walk(storage, path: str = "") -> Iterator[str]:
+    directories, files = storage.listdir(path)
+    for name in files:
+        yield f"{path}/{name}" if path else name
+    for directory in directories:
+        yield from _walk(storage, f"{path}/{directory}" if path else directory)
+
+
+def _referenced(names: list[str], fields) -> set[str]:
+    found: set[str] = set()
+    for model, field in fields:
+        found.update(
+            model._default_manager.filter(**{f"{field}__in": names}).values_list(field, flat=True)
+        )
+    found.update(
+        PendingFileDeletion.objects.filter(storage_name__in=names).values_list(
+            "storage_name", flat=True
+        )
+    )
+    return found
+
+
+def reconcile(
+    *, now: datetime.datetime | None = None, dry_run: bool = False, safety_age=None
+) -> int:
+    """Delete vault files older than the safety age that no row points to; returns how many."""
+    now = now or timezone.now()
+    if safety_age is None:
+        safety_age = getattr(settings, "RETENTION_ORPHAN_SAFETY_AGE", DEFAULT_ORPHAN_SAFETY_AGE)
+    cutoff = now - safety_age
+    storage = vault.storage()
+    fields = vault_reference_fields()
+    removed = 0
+    try:
+        listing = _walk(storage)
+        for batch in _batches(listing):
+            old = [name for name in batch if storage.get_modified_time(name) <= cutoff]
+            if not old:
+                continue
+            referenced = _referenced(old, fields)
+            for name in old:
+                if name in referenced:
+                    continue
+                if not dry_run:
+                    vault.remove(name)
+                removed += 1
+    except FileNotFoundError:
+        # The vault directory does not exist yet: nothing was ever stored.
+        return removed
+    return removed

@@ -1,0 +1,36 @@
+"""Thin Celery wrappers around retention.purge (ids only, results ignored)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from . import purge
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="retention.sweep", ignore_result=True)
+def sweep() -> None:
+    """The hourly beat sweep: purge every due trip, retry file deletions, reconcile orphans."""
+    report = purge.sweep(trigger="beat")
+    logger.info(
+        "sweep %s: due=%s purged=%s failed=%s orphans=%s",
+        report.run,
+        report.due,
+        len(report.purged),
+        len(report.failed),
+        report.orphans_removed,
+    )
+
+
+@shared_task(name="retention.purge_cancelled", ignore_result=True)
+def purge_cancelled(*, trip_id: int) -> None:
+    """A cancelled trip is due at once: run the same sweep now instead of waiting for beat."""
+    from trips.models import Trip
+
+    if not Trip.objects.filter(pk=trip_id, cancelled_at__isnull=False).exists():
+        logger.info("purge_cancelled: trip %s is gone or not cancelled", trip_id)
+        return
+    purge.sweep(trigger="cancel")
