@@ -29,14 +29,7 @@ class UploadForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("書類の種類"), choices=DocumentKind.choices, widget=forms.RadioSelect
     )
-    file = forms.FileField(
-        label=_("ファイルまたは写真"),
-        required=False,
-        # accept lets phones offer the camera and the photo library; the server still sniffs.
-        widget=forms.ClearableFileInput(
-            attrs={"accept": "application/pdf,image/jpeg,image/png,image/heic,image/heif"}
-        ),
-    )
+    # The file is read from request.FILES by the view: the intake pipeline gives the messages.
     consent = forms.BooleanField(label=_("上記の利用目的と削除日に同意します"), required=True)
 
 

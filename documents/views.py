@@ -104,7 +104,7 @@ def _upload(request: HttpRequest, token: str, handler) -> HttpResponse:
         if kind == DocumentKind.CARD_CARRIED:
             intake.declare_card(participant)
         else:
-            intake.accept(participant, kind, form.cleaned_data.get("file"))
+            intake.accept(participant, kind, request.FILES.get("file"))
     except intake.Refusal as refusal:
         return _refused(request, link, form, refusal)
     return _private(redirect(reverse("documents:receipt", args=[token])))
