@@ -87,7 +87,7 @@ def compression_bomb_pdf(decoded_mb: int = 400) -> bytes:
 
 
 def active_pdf() -> bytes:
-    """JavaScript (open action, name tree, link annotation, inside an object stream) + attachment."""
+    """JavaScript (open action, name tree, link annotation, object streams) + attachment."""
     pdf = pikepdf.open(io.BytesIO(text_pdf("active content")))
     js = pdf.make_indirect(
         pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert('x')"))
