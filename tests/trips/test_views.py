@@ -215,3 +215,15 @@ def test_trip_page_has_no_inline_script_or_style(client, trip, teacher):
         page = client.get(url).content.decode()
         assert "style=" not in page and "<style" not in page
         assert "<script>" not in page
+
+
+def test_pages_are_translated_to_english(client, trip, teacher):
+    ParticipantFactory(trip=trip)
+    client.force_login(teacher)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    dashboard = client.get(reverse("trips:dashboard")).content.decode()
+    assert "New trip" in dashboard and "Preparing" in dashboard
+    detail = client.get(reverse("trips:detail", args=[trip.pk])).content.decode()
+    assert "Add participants" in detail and "Collection progress" in detail
+    roster = client.get(reverse("students:roster")).content.decode()
+    assert "Import a CSV" in roster
