@@ -1,0 +1,487 @@
+"""Build one packet PDF: front matter, then every accepted document, stamped and numbered.
+
+The shape of the work (DESIGN.md §3, measured there):
+- the plan (roster order, page numbers, fingerprint) comes from the database alone, so the
+  front matter (cover, roster index, one stamp page per student) renders in a child process
+  while this one decrypts and places the documents (two cores, two jobs);
+- documents are placed on A4 in chunks written to a private temp dir, so at most one chunk's
+  decrypted documents are in memory at a time; PDFs are placed as Form XObjects (vector text
+  stays text), photos are the stored JPEG passed through (already print resolution from intake);
+- qpdf then joins front matter and chunks, overlays each student's stamp on their pages and
+  encrypts (AES-256) when a password is given. qpdf streams from disk with flat memory.
+The temp dir (plaintext pages) is always removed; the caller stores the result in the vault.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+
+from documents import vault
+from documents.models import Document, DocumentKind, ReviewState
+from trips.models import Participant, ParticipantState, Trip
+
+from . import frontmatter
+
+MM = 72 / 25.4
+A4 = (210 * MM, 297 * MM)
+# The stamp strip at the top and the page number at the bottom stay clear of the document.
+TOP_STRIP = 14 * MM
+BOTTOM_STRIP = 10 * MM
+SIDE_MARGIN = 10 * MM
+CONTENT_BOX = (SIDE_MARGIN, BOTTOM_STRIP, A4[0] - SIDE_MARGIN, A4[1] - TOP_STRIP)
+# Photos are placed no larger than at this resolution (never upscaled); a stored photo more
+# than DOWNSCALE_SLACK times larger than needed is downscaled here (intake normally did it).
+PRINT_DPI = 200
+DOWNSCALE_SLACK = 1.25
+# Pages per temporary chunk: bounds how many decrypted documents are held at once.
+CHUNK_PAGES = 48
+FRONT_MATTER_TIMEOUT = 300
+
+
+class BuildError(Exception):
+    """A build that cannot finish; `code` is a short machine code shown to the teacher."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class Item:
+    """One accepted document to place."""
+
+    document_id: int
+    storage_name: str
+    aad: str
+    content_type: str
+    pages: int
+
+
+@dataclass
+class Row:
+    """One line of the roster index: a participant, their documents and where they start."""
+
+    participant_id: int
+    name: str
+    grade_class: str
+    group: str
+    status: str  # "document", "card" or "missing"
+    kind_label: str
+    items: list[Item] = field(default_factory=list)
+    start_page: int | None = None
+    end_page: int | None = None
+    stamp_index: int | None = None  # 1-based among the stamp pages
+    position: int = 0  # 1-based line number in the index
+
+    @property
+    def page_count(self) -> int:
+        return sum(item.pages for item in self.items)
+
+
+@dataclass
+class Plan:
+    trip: Trip
+    group_name: str
+    rows: list[Row]
+    front_pages: int
+    total_pages: int
+    fingerprint: str
+
+    @property
+    def documents(self) -> int:
+        return sum(len(row.items) for row in self.rows)
+
+    @property
+    def stamped_rows(self) -> list[Row]:
+        return [row for row in self.rows if row.items]
+
+
+@dataclass
+class BuiltPacket:
+    """The finished PDF in a private temp dir; `cleanup()` (or `with`) removes it."""
+
+    path: Path
+    pages: int
+    size: int
+    documents: int
+    fingerprint: str
+    front_matter_seconds: float
+    _tmpdir: Path
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self._tmpdir, ignore_errors=True)
+
+    def __enter__(self) -> BuiltPacket:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cleanup()
+
+
+def participants_in_scope(trip: Trip, group_name: str = ""):
+    """The packet's participants in roster order (grade, class, number)."""
+    queryset = Participant.objects.filter(trip=trip).select_related("student")
+    if group_name:
+        queryset = queryset.filter(group_name=group_name)
+    return queryset.order_by(
+        "student__grade", "student__class_name", "student__number", "student__student_number"
+    )
+
+
+def accepted_documents(trip: Trip, group_name: str = ""):
+    queryset = Document.objects.filter(
+        participant__trip=trip, review_state=ReviewState.ACCEPTED
+    ).exclude(storage_name="")
+    if group_name:
+        queryset = queryset.filter(participant__group_name=group_name)
+    return queryset.order_by("participant_id", "uploaded_at", "id")
+
+
+def fingerprint(participants: list[Participant], documents: list[Document]) -> str:
+    """A hash of what the packet shows: who is in it, in which state, and which documents.
+
+    A document accepted, replaced or withdrawn after a build changes it (the packet is stale).
+    """
+    digest = hashlib.sha256()
+    for p in participants:
+        digest.update(f"p{p.pk}:{p.state}:{p.group_name}:{p.student_id};".encode())
+    for d in documents:
+        digest.update(f"d{d.pk}:{d.participant_id}:{d.sha256}:{d.storage_name}:{d.kind};".encode())
+    return digest.hexdigest()
+
+
+def current_fingerprint(trip: Trip, group_name: str = "") -> str:
+    participants = list(participants_in_scope(trip, group_name).only("pk", "state", "group_name"))
+    documents = list(
+        accepted_documents(trip, group_name).only(
+            "pk", "participant_id", "sha256", "storage_name", "kind"
+        )
+    )
+    return fingerprint(participants, documents)
+
+
+def _grade_class(student) -> str:
+    return f"{student.grade}年{student.class_name}組"
+
+
+def plan_packet(trip: Trip, group_name: str = "") -> Plan:
+    """Roster rows with their documents and page numbers, from the database only."""
+    participants = list(participants_in_scope(trip, group_name))
+    documents = list(accepted_documents(trip, group_name))
+    by_participant: dict[int, list[Document]] = {}
+    for document in documents:
+        by_participant.setdefault(document.participant_id, []).append(document)
+    kinds = dict(DocumentKind.choices)
+    rows = []
+    for participant in participants:
+        docs = [d for d in by_participant.get(participant.pk, []) if d.kind != "card_carried"]
+        row = Row(
+            participant_id=participant.pk,
+            name=participant.student.name,
+            grade_class=_grade_class(participant.student),
+            group=participant.group_name,
+            status="missing",
+            kind_label="未提出",
+        )
+        if docs:
+            row.status = "document"
+            row.kind_label = "・".join(dict.fromkeys(str(kinds.get(d.kind, d.kind)) for d in docs))
+            row.items = [
+                Item(
+                    document_id=d.pk,
+                    storage_name=d.storage_name,
+                    aad=d.aad,
+                    content_type=d.content_type,
+                    # A photo is one page whatever the row says; a PDF's count is checked later.
+                    pages=d.pages if d.content_type == "application/pdf" else 1,
+                )
+                for d in docs
+            ]
+        elif participant.state == ParticipantState.CARD_CARRIED:
+            row.status = "card"
+            row.kind_label = "マイナンバーカード持参"
+        rows.append(row)
+
+    front_pages = 1 + max(1, math.ceil(len(rows) / frontmatter.ROWS_PER_INDEX_PAGE))
+    page = front_pages
+    stamp = 0
+    for position, row in enumerate(rows, start=1):
+        row.position = position
+        if row.items:
+            stamp += 1
+            row.stamp_index = stamp
+            row.start_page = page + 1
+            page += row.page_count
+            row.end_page = page
+    return Plan(
+        trip=trip,
+        group_name=group_name,
+        rows=rows,
+        front_pages=front_pages,
+        total_pages=page,
+        fingerprint=fingerprint(participants, documents),
+    )
+
+
+def private_tempdir() -> Path:
+    """A 0700 directory under DATA_DIR for the plaintext pages of one build."""
+    base = Path(getattr(settings, "PACKET_TEMP_DIR", None) or settings.FILE_UPLOAD_TEMP_DIR)
+    base.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="packet-", dir=base))
+
+
+def build_packet(
+    trip: Trip,
+    *,
+    group_name: str = "",
+    password: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuiltPacket:
+    """Build the packet synchronously; the task and `manage.py build_packet` both call this."""
+    plan = plan_packet(trip, group_name or "")
+    tmp = private_tempdir()
+    try:
+        front = frontmatter.start_render(plan, tmp)
+        try:
+            chunks = _place_documents(plan, tmp, progress)
+            front_seconds = front.wait(timeout=FRONT_MATTER_TIMEOUT)
+        finally:
+            front.stop()
+        output = tmp / "packet.pdf"
+        _assemble(plan, front, chunks, output, password, tmp)
+        # Plaintext pages go as soon as the packet exists (the dir itself goes on cleanup).
+        for path in [*chunks, front.front_path, front.stamps_path]:
+            if path:
+                path.unlink(missing_ok=True)
+        if progress:
+            progress(plan.documents + 1, plan.documents + 1)
+        return BuiltPacket(
+            path=output,
+            pages=plan.total_pages,
+            size=output.stat().st_size,
+            documents=plan.documents,
+            fingerprint=plan.fingerprint,
+            front_matter_seconds=front_seconds,
+            _tmpdir=tmp,
+        )
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+# --- Placing documents on A4 ----------------------------------------------------------------
+
+
+def _page_number_stream(number: int) -> bytes:
+    """Bottom-right page number in Helvetica (a standard font: nothing to embed)."""
+    size = 8
+    text = str(number)
+    width = 0.556 * size * len(text)  # Helvetica digits are 556/1000 em
+    x = A4[0] - SIDE_MARGIN - width
+    y = 4 * MM
+    return f"q BT /PkHelv {size} Tf {x:.2f} {y:.2f} Td ({text}) Tj ET Q".encode()
+
+
+class _Chunk:
+    """Pages of up to CHUNK_PAGES, saved to disk and dropped from memory when full."""
+
+    def __init__(self, tmp: Path):
+        import pikepdf
+
+        self.tmp = tmp
+        self.paths: list[Path] = []
+        self._pikepdf = pikepdf
+        self._open()
+
+    def _open(self) -> None:
+        pikepdf = self._pikepdf
+        self.pdf = pikepdf.new()
+        self.sources: list = []
+        self.font = self.pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Font,
+                Subtype=pikepdf.Name.Type1,
+                BaseFont=pikepdf.Name.Helvetica,
+                Encoding=pikepdf.Name.WinAnsiEncoding,
+            )
+        )
+
+    def new_page(self, number: int):
+        page = self.pdf.add_blank_page(page_size=A4)
+        page.add_resource(self.font, self._pikepdf.Name.Font, "/PkHelv", replace_existing=True)
+        return page
+
+    def finish_page(self, page, number: int) -> None:
+        page.contents_add(self._pikepdf.Stream(self.pdf, _page_number_stream(number)))
+
+    def maybe_flush(self) -> None:
+        if len(self.pdf.pages) >= CHUNK_PAGES:
+            self.flush()
+
+    def flush(self) -> None:
+        if len(self.pdf.pages):
+            path = self.tmp / f"chunk-{len(self.paths):04d}.pdf"
+            self.pdf.save(path)
+            self.paths.append(path)
+        for source in self.sources:
+            source.close()
+        self.pdf.close()
+        self._open()
+
+
+def _place_documents(plan: Plan, tmp: Path, progress) -> list[Path]:
+    import pikepdf
+
+    chunk = _Chunk(tmp)
+    total = plan.documents + 1  # the last step is the join
+    done = 0
+    if progress:
+        progress(done, total)
+    for row in plan.stamped_rows:
+        number = row.start_page
+        for item in row.items:
+            data = vault.load(plan.trip.pk, item.storage_name, aad=item.aad)
+            if data.startswith(b"%PDF"):
+                try:
+                    source = pikepdf.open(io.BytesIO(data))
+                except pikepdf.PdfError as exc:
+                    raise BuildError("document_unreadable") from exc
+                if len(source.pages) != item.pages:
+                    raise BuildError("page_count_mismatch")
+                # The source stays open until its chunk is saved (its streams are copied then).
+                chunk.sources.append(source)
+                for source_page in source.pages:
+                    page = chunk.new_page(number)
+                    page.add_overlay(source_page, pikepdf.Rectangle(*CONTENT_BOX))
+                    chunk.finish_page(page, number)
+                    number += 1
+            else:
+                page = chunk.new_page(number)
+                _place_photo(chunk.pdf, page, data)
+                chunk.finish_page(page, number)
+                number += 1
+            del data
+            done += 1
+            if progress:
+                progress(done, total)
+            chunk.maybe_flush()
+    chunk.flush()
+    return chunk.paths
+
+
+def _place_photo(pdf, page, data: bytes) -> None:
+    """Put a photo on the page at most at PRINT_DPI size, its JPEG bytes untouched if possible."""
+    import pikepdf
+    from PIL import Image
+
+    try:
+        image = Image.open(io.BytesIO(data), formats=["JPEG", "PNG"])
+        width, height = image.size
+        mode = image.format, image.mode
+    except (OSError, ValueError) as exc:
+        raise BuildError("document_unreadable") from exc
+    box_w = CONTENT_BOX[2] - CONTENT_BOX[0]
+    box_h = CONTENT_BOX[3] - CONTENT_BOX[1]
+    needed_w, needed_h = box_w / 72 * PRINT_DPI, box_h / 72 * PRINT_DPI
+    fit = min(needed_w / width, needed_h / height)
+    if mode not in {("JPEG", "RGB"), ("JPEG", "L")} or fit * DOWNSCALE_SLACK < 1:
+        data, width, height = _reencode(image, fit)
+        mode = ("JPEG", "RGB")
+    colour = pikepdf.Name.DeviceGray if mode[1] == "L" else pikepdf.Name.DeviceRGB
+    xobject = pikepdf.Stream(pdf, data)
+    xobject.Type = pikepdf.Name.XObject
+    xobject.Subtype = pikepdf.Name.Image
+    xobject.Width, xobject.Height = width, height
+    xobject.ColorSpace = colour
+    xobject.BitsPerComponent = 8
+    xobject.Filter = pikepdf.Name.DCTDecode
+    # Shown at PRINT_DPI when it fits (never larger), shrunk to the content box otherwise.
+    natural_w, natural_h = width / PRINT_DPI * 72, height / PRINT_DPI * 72
+    scale = min(1.0, box_w / natural_w, box_h / natural_h)
+    shown_w, shown_h = natural_w * scale, natural_h * scale
+    x = CONTENT_BOX[0] + (box_w - shown_w) / 2
+    y = CONTENT_BOX[1] + (box_h - shown_h) / 2
+    name = page.add_resource(xobject, pikepdf.Name.XObject, prefix="Im")
+    content = f"q {shown_w:.3f} 0 0 {shown_h:.3f} {x:.3f} {y:.3f} cm {name} Do Q"
+    page.contents_add(pikepdf.Stream(pdf, content.encode()))
+
+
+def _reencode(image, fit: float) -> tuple[bytes, int, int]:
+    """Downscale to PRINT_DPI and re-encode: only for photos intake did not normalise."""
+    from PIL import Image, ImageOps
+
+    if image.format == "JPEG" and fit < 1:
+        image.draft("RGB", (int(image.width * fit) + 1, int(image.height * fit) + 1))
+    image = ImageOps.exif_transpose(image.convert("RGB"))
+    if fit < 1:
+        target = (max(1, int(image.width * fit)), max(1, int(image.height * fit)))
+        image.thumbnail(target, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue(), image.width, image.height
+
+
+# --- Joining -------------------------------------------------------------------------------
+
+
+def _assemble(
+    plan: Plan, front, chunks: list[Path], output: Path, password: str | None, tmp: Path
+) -> None:
+    """Join with qpdf: front matter pages, then chunks; overlay stamps; encrypt if asked."""
+    args = ["--empty", "--pages", str(front.front_path), f"1-{plan.front_pages}"]
+    args += [str(chunk) for chunk in chunks]
+    args.append("--")
+    stamped = plan.stamped_rows
+    if stamped:
+        to_ranges, from_pages = [], []
+        for row in stamped:
+            to_ranges.append(f"{row.start_page}-{row.end_page}")
+            from_pages += [str(row.stamp_index)] * row.page_count
+        args += ["--overlay", str(front.stamps_path), "--to=" + ",".join(to_ranges)]
+        args += ["--from=" + ",".join(from_pages), "--"]
+    if password:
+        # AES-256 (R6). The owner password is random: nobody needs to lift restrictions.
+        import secrets
+
+        args += [
+            "--encrypt",
+            f"--user-password={password}",
+            f"--owner-password={secrets.token_urlsafe(24)}",
+            "--bits=256",
+            "--",
+        ]
+    args.append(str(output))
+    # An argument file keeps the password off the process list (readable by other users).
+    argfile = tmp / "qpdf-args"
+    argfile.write_text("\n".join(args) + "\n", encoding="utf-8")
+    argfile.chmod(0o600)
+    result = subprocess.run(
+        [settings.QPDF_PATH if hasattr(settings, "QPDF_PATH") else "qpdf", f"@{argfile}"],
+        capture_output=True,
+        timeout=FRONT_MATTER_TIMEOUT,
+        check=False,
+    )
+    argfile.unlink(missing_ok=True)
+    # 3 means "succeeded with warnings" (e.g. a slightly damaged source page that qpdf fixed).
+    if result.returncode not in (0, 3) or not output.exists():
+        raise BuildError("join_failed")
+
+
+__all__ = [
+    "BuildError",
+    "BuiltPacket",
+    "Plan",
+    "build_packet",
+    "current_fingerprint",
+    "plan_packet",
+]

@@ -1,0 +1,142 @@
+"""The packet's front matter: cover, roster index and every student's stamp, in one render.
+
+One WeasyPrint render per build makes, in this order: the cover for hospital and pharmacy staff
+(one page), the roster index (ROWS_PER_INDEX_PAGE rows a page, fixed table layout and fixed row
+height, so the page count is known before rendering and the index can print page numbers), then
+one transparent A4 "stamp" page per student with documents, which qpdf overlays on that
+student's pages. Pages are stamped, never re-rendered.
+
+The packet is a Japanese document for Japanese hospitals whatever the teacher's UI language, so
+its template is rendered in Japanese (translation.override) and its text is not in the .po file.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+
+ROWS_PER_INDEX_PAGE = 30
+FONT_URL = "packet:/fonts/ipaexg.ttf"
+DEFAULT_FONT = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
+
+
+def font_path() -> str:
+    return getattr(settings, "PACKET_FONT_PATH", "") or DEFAULT_FONT
+
+
+def organiser_name(trip) -> str:
+    user = trip.organiser
+    return user.get_full_name() or user.get_username()
+
+
+def _context(plan) -> dict:
+    trip = plan.trip
+    rows = plan.rows
+    pages = [
+        rows[i : i + ROWS_PER_INDEX_PAGE] for i in range(0, len(rows), ROWS_PER_INDEX_PAGE)
+    ] or [[]]
+    return {
+        "trip": trip,
+        "school": trip.school,
+        "group_name": plan.group_name,
+        "organiser": organiser_name(trip),
+        "accompanying": [u.get_full_name() or u.get_username() for u in trip.accompanying.all()],
+        "index_pages": pages,
+        "stamped_rows": plan.stamped_rows,
+        "participant_count": len(rows),
+        "document_count": sum(1 for row in rows if row.items),
+        "card_count": sum(1 for row in rows if row.status == "card"),
+        "missing_count": sum(1 for row in rows if row.status == "missing"),
+        "font_url": FONT_URL,
+        "valid_until": trip.end_date,
+    }
+
+
+def html(plan, template: str = "packets/pdf/frontmatter.html") -> str:
+    """HTML for the cover and index (or the stamps); autoescaped: names are text, not markup."""
+    with translation.override("ja"):
+        return render_to_string(template, _context(plan))
+
+
+class _Render:
+    """One HTML → PDF render in a child process (see packets.render_html)."""
+
+    def __init__(self, source: str, output: Path, expected_pages: int):
+        from .builder import BuildError
+
+        self._error = BuildError
+        self.expected_pages = expected_pages
+        self.output = output
+        html_path = output.with_suffix(".html")
+        html_path.write_text(source, encoding="utf-8")
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "packets.render_html",
+                str(html_path),
+                str(output),
+                json.dumps({FONT_URL: font_path()}),
+            ],
+            cwd=settings.BASE_DIR,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    def wait(self, timeout: float) -> float:
+        try:
+            out, _err = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            raise self._error("front_matter_timeout") from exc
+        seconds = time.monotonic() - self.started
+        if self.process.returncode != 0 or not self.output.exists():
+            raise self._error("front_matter_failed")
+        try:
+            pages = json.loads(out or b"{}").get("pages")
+        except ValueError:
+            pages = None
+        # The index printed page numbers assuming this many pages: check that it held.
+        if pages != self.expected_pages:
+            raise self._error("front_matter_layout")
+        return seconds
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+class FrontMatter:
+    """Cover + index, and the stamps: two renders in two child processes, side by side.
+
+    WeasyPrint costs ~2.5 ms per page even when empty, so the stamp pages are a job of their
+    own; with the builder's merging that makes three processes for the two cores.
+    """
+
+    def __init__(self, plan, tmp: Path):
+        self.front_path = tmp / "front.pdf"
+        self.stamps_path = tmp / "stamps.pdf" if plan.stamped_rows else None
+        self.renders = [_Render(html(plan), self.front_path, plan.front_pages)]
+        if self.stamps_path:
+            stamps_html = html(plan, "packets/pdf/stamps.html")
+            self.renders.append(_Render(stamps_html, self.stamps_path, len(plan.stamped_rows)))
+
+    def wait(self, timeout: float) -> float:
+        """Wait for both renders; the wall time of the slower one."""
+        return max(render.wait(timeout) for render in self.renders)
+
+    def stop(self) -> None:
+        for render in self.renders:
+            render.stop()
+
+
+def start_render(plan, tmp: Path) -> FrontMatter:
+    return FrontMatter(plan, tmp)
