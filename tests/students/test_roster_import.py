@@ -4,6 +4,7 @@ import time
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from schools.models import AuditEvent
 from students.models import Guardian, Student
@@ -188,7 +189,7 @@ def test_command_imports_and_reports_counts(school, tmp_path, capsys):
 def test_command_with_bad_lines_prints_each_and_exits_1(school, tmp_path, capsys):
     path = tmp_path / "roster.csv"
     path.write_bytes(csv_bytes([HEADER_JA, "1,x,1,1,一,,", "2,1,,1,二,,"]))
-    with pytest.raises(CommandError) as error:
+    with pytest.raises(CommandError) as error, translation.override("ja"):
         call_command("import_roster", school.code, str(path))
     assert error.value.returncode == 1
     out = capsys.readouterr().out.splitlines()
@@ -210,3 +211,14 @@ def test_other_schools_roster_is_untouched(db):
     school, other = SchoolFactory(), SchoolFactory()
     import_ok(school, csv_bytes([HEADER_JA, "1,1,1,1,一,,"]))
     assert not Student.objects.filter(school=other).exists()
+
+
+def test_sample_roster_in_docs_imports(school, capsys):
+    from django.conf import settings
+
+    call_command("import_roster", school.code, str(settings.BASE_DIR / "docs/sample_roster.csv"))
+    assert "added 5, updated 0" in capsys.readouterr().out
+    assert Student.objects.get(student_number="20250103").name == "山\ufa11\u3000健太"
+    assert Student.objects.get(student_number="20250104").kana == "サトウ ミサキ"
+    shared = Guardian.objects.get(email="takahashi@example.jp")
+    assert shared.students.count() == 2
