@@ -142,8 +142,9 @@ def test_audit_log_page_queries_are_constant(
     record("trip_locked", actor=teacher, school=school, trip=1)
     with django_assert_max_num_queries(15) as one:
         client.get(reverse("retention:audit_log"))
+    actors = [factories.member(school, "teacher") for _ in range(4)]
     for n in range(30):
-        record("trip_locked", actor=factories.member(school, "teacher"), school=school, trip=n)
+        record("trip_locked", actor=actors[n % 4], school=school, trip=n)
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get(reverse("retention:audit_log"))
 
