@@ -27,7 +27,8 @@ from pathlib import Path
 from django.conf import settings
 
 from documents import vault
-from documents.models import Document, DocumentKind, ReviewState
+from documents.models import Document, DocumentKind
+from documents.services import documents_for_packet
 from trips.models import Participant, ParticipantState, Trip
 
 from . import frontmatter
@@ -139,12 +140,8 @@ def participants_in_scope(trip: Trip, group_name: str = ""):
 
 
 def accepted_documents(trip: Trip, group_name: str = ""):
-    queryset = Document.objects.filter(
-        participant__trip=trip, review_state=ReviewState.ACCEPTED
-    ).exclude(storage_name="")
-    if group_name:
-        queryset = queryset.filter(participant__group_name=group_name)
-    return queryset.order_by("participant_id", "uploaded_at", "id")
+    """Accepted documents with a file, in roster order (the documents app's own query)."""
+    return documents_for_packet(trip, group_name or None)
 
 
 def fingerprint(participants: list[Participant], documents: list[Document]) -> str:
@@ -163,9 +160,9 @@ def fingerprint(participants: list[Participant], documents: list[Document]) -> s
 def current_fingerprint(trip: Trip, group_name: str = "") -> str:
     participants = list(participants_in_scope(trip, group_name).only("pk", "state", "group_name"))
     documents = list(
-        accepted_documents(trip, group_name).only(
-            "pk", "participant_id", "sha256", "storage_name", "kind"
-        )
+        accepted_documents(trip, group_name)
+        .select_related(None)
+        .only("pk", "participant_id", "sha256", "storage_name", "kind")
     )
     return fingerprint(participants, documents)
 

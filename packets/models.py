@@ -29,6 +29,9 @@ class Packet(models.Model):
     progress_total = models.PositiveIntegerField(default=0)
     error_code = models.CharField(max_length=40, blank=True)
     password_protected = models.BooleanField(default=False)
+    # The chosen password waits here, encrypted in the vault, only until the build has used it:
+    # it never travels through the broker as a task argument.
+    password_storage_name = models.CharField(max_length=100, blank=True)
     storage_name = models.CharField(max_length=100, blank=True)
     size = models.PositiveIntegerField(default=0)
     pages = models.PositiveIntegerField(default=0)

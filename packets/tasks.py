@@ -1,0 +1,22 @@
+"""Thin Celery task: build one packet (ids only; progress and outcome live on the Packet row)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+# A 320-participant build takes seconds; these only stop a stuck build from holding a worker.
+SOFT_TIME_LIMIT = 300
+TIME_LIMIT = 360
+
+
+@shared_task(
+    name="packets.build",
+    ignore_result=True,
+    acks_late=True,
+    soft_time_limit=SOFT_TIME_LIMIT,
+    time_limit=TIME_LIMIT,
+)
+def build(*, packet_id: int) -> None:
+    from .services import run_build
+
+    run_build(packet_id)
