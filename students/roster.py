@@ -256,18 +256,17 @@ def parse_roster(data: bytes, school: School) -> RosterFile:
                 index = columns.get(name)
                 return cells[index] if index is not None and index < len(cells) else ""
 
+            # Duplicates are checked on the raw number, so a bad line's twin is reported too.
+            number = _cell(get("student_number"))
+            if number and number in seen:
+                reason = _("学籍番号が%(line)d行目と重複しています。") % {"line": seen[number]}
+                result.problems.append(Problem(line, HEADERS["student_number"][0], reason))
+            elif number:
+                seen[number] = line
             row, problems = _parse_row(line, get)
             result.problems.extend(problems)
-            if row is None:
-                continue
-            if row.student_number in seen:
-                reason = _("学籍番号が%(line)d行目と重複しています。") % {
-                    "line": seen[row.student_number]
-                }
-                result.problems.append(Problem(line, HEADERS["student_number"][0], reason))
-                continue
-            seen[row.student_number] = line
-            result.rows.append(row)
+            if row is not None and not result.problems:
+                result.rows.append(row)
     except csv.Error:
         result.problems.append(Problem(reader.line_num, "", _("CSVとして読めない行があります。")))
         return result

@@ -48,7 +48,8 @@ class TripForm(forms.ModelForm):
 
 
 def _teacher_label(user) -> str:
-    return user.get_full_name() or user.get_username()
+    # Japanese order: family name first.
+    return f"{user.last_name} {user.first_name}".strip() or user.get_username()
 
 
 class AddClassForm(forms.Form):

@@ -222,3 +222,8 @@ def test_sample_roster_in_docs_imports(school, capsys):
     assert Student.objects.get(student_number="20250104").kana == "サトウ ミサキ"
     shared = Guardian.objects.get(email="takahashi@example.jp")
     assert shared.students.count() == 2
+
+
+def test_a_bad_lines_twin_is_reported_as_a_duplicate(school):
+    parsed = parse_roster(csv_bytes([HEADER_JA, "7,x,1,1,一,,", "7,1,1,2,二,,"]), school)
+    assert [(p.line, p.column) for p in parsed.problems] == [(2, "学年"), (3, "学籍番号")]
