@@ -1,8 +1,9 @@
 """What the purge deletes for one trip, through the owning apps' deletion functions.
 
-`retention` decides *when*; each app knows *how* to delete its own data (DESIGN.md §3). Vault
-file names are queued here, in the deleting transaction, whatever the owners do with them, so
-that the files go after the commit and are retried until they are gone.
+`retention` decides *when*; each app knows *how* to delete its own data (DESIGN.md §3): the same
+functions serve a guardian's withdrawal, a teacher's delete button and this purge. Vault file
+names are queued here too, in the deleting transaction, so the files go after the commit and are
+retried by every sweep until they are gone, whatever happens to the owners' on-commit removal.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 
-from documents.models import Document, UploadLink
-from packets.models import Packet
+from documents.deletion import delete_trip_documents
+from packets.services import delete_trip_packets
 
 from . import files
 
@@ -26,55 +27,28 @@ BATCH = 500
 class Removed:
     documents: int = 0
     packets: int = 0
-    upload_links: int = 0
     files: int = 0
 
 
-def _owner_function(module: str, name: str):
-    """The owning app's deletion function, or None while it does not exist yet."""
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
-
-
-def _delete_in_batches(queryset) -> int:
-    """Delete rows a batch of ids at a time: memory stays bounded on a large trip."""
-    total = 0
-    while True:
-        ids = list(queryset.values_list("pk", flat=True)[:BATCH])
-        if not ids:
-            return total
-        queryset.model._default_manager.filter(pk__in=ids).delete()
-        total += len(ids)
-
-
-# --- ADAPTER (remove when both owners' functions exist): direct deletes against the models,
-# used only while documents.deletion.delete_trip_documents / packets.services.delete_trip_packets
-# are missing. Dependent rows (previews, extracted fields) cascade from Document.
-def _fallback_delete_documents(trip_id: int) -> int:
-    return _delete_in_batches(Document.objects.filter(participant__trip_id=trip_id))
-
-
-def _fallback_delete_packets(trip_id: int) -> int:
-    # PaperCopy.packet is SET_NULL: printed copies outlive the packet until shredded.
-    return _delete_in_batches(Packet.objects.filter(trip_id=trip_id))
-
-
-# --- end of ADAPTER
+def _trip_lookup(model) -> str | None:
+    """How rows of `model` that point into the vault find their trip."""
+    names = {f.name for f in model._meta.concrete_fields}
+    if "participant" in names:
+        return "participant__trip_id"
+    if "trip" in names:
+        return "trip_id"
+    if "document" in names:
+        return "document__participant__trip_id"
+    if "packet" in names:
+        return "packet__trip_id"
+    return None
 
 
 def _vault_names(trip_id: int):
     for model, field in files.vault_reference_fields():
-        if model is Document or getattr(model, "participant", None) is not None:
-            lookup = "participant__trip_id"
-        elif any(f.name == "trip" for f in model._meta.concrete_fields):
-            lookup = "trip_id"
-        elif any(f.name == "document" for f in model._meta.concrete_fields):
-            lookup = "document__participant__trip_id"
-        else:
+        lookup = _trip_lookup(model)
+        if lookup is None:
+            logger.warning("%s.%s has no path to a trip", model._meta.label, field)
             continue
         queryset = (
             model._default_manager.filter(**{lookup: trip_id})
@@ -85,28 +59,17 @@ def _vault_names(trip_id: int):
 
 
 def delete_trip_data(trip_id: int) -> Removed:
-    """Delete a trip's documents, packets and upload links; queue their vault files.
+    """Delete a trip's documents (with their upload links) and packets; queue their vault files.
 
     Call inside the purge transaction. The trip, its participants (the roster), paper-copy
-    records and the audit trail are kept.
+    records, incident notes and the audit trail are kept.
     """
-    removed = Removed()
-    removed.files = files.queue_deletions(_vault_names(trip_id), trip_id=trip_id)
-
-    delete_documents = _owner_function("documents.deletion", "delete_trip_documents")
-    if delete_documents is not None:
-        delete_documents(trip_id)
-    removed.documents = _fallback_delete_documents(trip_id)  # no-op when the owner did it
-
-    delete_packets = _owner_function("packets.services", "delete_trip_packets")
-    if delete_packets is not None:
-        delete_packets(trip_id)
-    removed.packets = _fallback_delete_packets(trip_id)
-
-    removed.upload_links = _delete_in_batches(
-        UploadLink.objects.filter(participant__trip_id=trip_id)
+    queued = files.queue_deletions(_vault_names(trip_id), trip_id=trip_id)
+    documents = delete_trip_documents(trip_id)
+    packets = delete_trip_packets(trip_id)
+    return Removed(
+        documents=documents.get("documents", 0), packets=packets.get("packets", 0), files=queued
     )
-    return removed
 
 
 def forget_cached(trip_id: int) -> int:
@@ -116,7 +79,7 @@ def forget_cached(trip_id: int) -> int:
     """
     try:
         client = cache._cache.get_client(write=True)
-    except AttributeError:  # not the Redis cache (some tests): nothing shared to clean
+    except AttributeError:  # not the Redis cache: nothing shared to clean
         return 0
     pattern = cache.make_key(f"trip:{trip_id}:*")
     count = 0
