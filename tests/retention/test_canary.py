@@ -177,15 +177,14 @@ def test_no_trace_of_documents_after_the_purge(client, nurse, school, caplog, ca
     assert not Document.objects.filter(participant=withdrawn).exists()
 
     review.accept_document(document, nurse, role="nurse")
-    packet = packet_services.run_build(
-        packet_services.request_build(trip, nurse, role="nurse").pk
-    )
+    packet = packet_services.run_build(packet_services.request_build(trip, nurse, role="nurse").pk)
     assert packet is not None and packet.status == "done", packet and packet.error_code
     assert markers[0] in _pdf_text(packet_services.read_packet(packet))
 
     # The trip takes place and ends; its purge date passes.
     end = datetime.date.today() - datetime.timedelta(days=10)
-    Trip.objects.filter(pk=trip.pk).update(start_date=end - datetime.timedelta(days=2), end_date=end)
+    start = end - datetime.timedelta(days=2)
+    Trip.objects.filter(pk=trip.pk).update(start_date=start, end_date=end)
     report = purge.sweep()
     assert [o.trip_id for o in report.purged] == [trip.pk] and report.ok
     assert Trip.objects.get(pk=trip.pk).purge_state == PurgeState.PURGED
