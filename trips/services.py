@@ -54,7 +54,8 @@ class StateError(ValueError):
     pass
 
 
-def _refuse(user, kind: str, *, status: int) -> None:
+def refuse(user, kind: str, *, status: int) -> None:
+    """Record an access-rule refusal: who, their role, what kind of object; never which one."""
     role = access.primary_membership(user)
     audit.record(
         "access_denied",
@@ -70,10 +71,10 @@ def trip_for(user, pk: int, *, write: bool = False) -> Trip:
     """The trip if this user may see it (404 otherwise); with write=True, 403 for readers."""
     trip = Trip.objects.visible_to(user).select_related("school", "organiser").filter(pk=pk).first()
     if trip is None:
-        _refuse(user, "trip", status=404)
+        refuse(user, "trip", status=404)
         raise Http404
     if write and not access.can_change_trip(user, trip):
-        _refuse(user, "trip", status=403)
+        refuse(user, "trip", status=403)
         raise PermissionDenied
     return trip
 
@@ -81,7 +82,7 @@ def trip_for(user, pk: int, *, write: bool = False) -> Trip:
 def participants_for(user, trip: Trip) -> QuerySet[Participant]:
     """The participant list, for the roles that may see names (the admin sees counts only)."""
     if not access.can_see_participants(user, trip):
-        _refuse(user, "participant", status=403)
+        refuse(user, "participant", status=403)
         raise PermissionDenied
     return trip.participants.select_related("student")
 
@@ -89,7 +90,7 @@ def participants_for(user, trip: Trip) -> QuerySet[Participant]:
 def participant_for(user, trip: Trip, pk: int) -> Participant:
     participant = trip.participants.select_related("student").filter(pk=pk).first()
     if participant is None:
-        _refuse(user, "participant", status=404)
+        refuse(user, "participant", status=404)
         raise Http404
     return participant
 

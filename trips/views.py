@@ -45,6 +45,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def _teacher_school_id(user) -> int:
     schools = access.school_ids_with_role(user, Role.TEACHER)
     if not schools:
+        services.refuse(user, "trip", status=403)
         raise PermissionDenied
     return schools[0]
 
