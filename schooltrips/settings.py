@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -66,6 +67,11 @@ def _development_secret(path: Path, make: callable) -> str:
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
+# pytest (which sets PYTEST_VERSION) gets a private DATA_DIR unless one is given, so a test run
+# never reads or leaves files in the development data.
+UNDER_PYTEST = bool(os.environ.get("PYTEST_VERSION"))
+if UNDER_PYTEST and not os.environ.get("DATA_DIR"):
+    os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="schooltrips-test-")
 DATA_DIR = Path(os.environ.get("DATA_DIR") or BASE_DIR / "var").resolve()
 DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 VAULT_DIR = DATA_DIR / "vault"
@@ -164,7 +170,11 @@ TEMPLATES = [
 # --- Database: SQLite in DATA_DIR unless DATABASE_URL is set (PostgreSQL in production/CI).
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Tests close connections after each request: live-server threads must not hold the test
+    # database open at teardown.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if UNDER_PYTEST else 60)
+    }
     if os.environ.get("TEST_DATABASE_NAME"):
         DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 else:

@@ -69,6 +69,12 @@ def _isolated_files_and_cache(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Each test creates several users; PBKDF2 costs ~0.25 s per password.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery():
     """Unit tests run tasks in-process; tests marked `worker` use a real worker instead."""
     from schooltrips.celery import app
