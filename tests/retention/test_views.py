@@ -279,7 +279,15 @@ def test_incidents_are_hidden_from_teachers_and_outsiders(client, outsider, scho
 
 
 def test_trip_page_shows_the_retention_panel(client, school):
-    trip = filled_trip(school, days_ago=-20)
+    from tests.retention.conftest import ended_trip
+
+    trip = ended_trip(school, days_ago=-20)
     body = _login(client, trip.organiser).get(reverse("trips:detail", args=[trip.pk])).content
     assert b'id="retention-panel"' in body
     assert trip.purge_after.isoformat().encode() in body
+
+
+def test_purged_trip_page_links_its_certificate(client, nurse, purged_trip):
+    certificate = DeletionCertificate.objects.get(trip=purged_trip)
+    body = _login(client, nurse).get(reverse("trips:detail", args=[purged_trip.pk])).content
+    assert reverse("retention:certificate", args=[certificate.pk]).encode() in body
