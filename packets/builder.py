@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import logging
 import math
+import os
 import shutil
 import subprocess
 import tempfile
@@ -32,6 +35,8 @@ from documents.services import documents_for_packet
 from trips.models import Participant, ParticipantState, Trip
 
 from . import frontmatter
+
+log = logging.getLogger(__name__)
 
 MM = 72 / 25.4
 A4 = (210 * MM, 297 * MM)
@@ -417,12 +422,11 @@ def _reencode(image, fit: float) -> tuple[bytes, int, int]:
     """Downscale to PRINT_DPI and re-encode: only for photos intake did not normalise."""
     from PIL import Image, ImageOps
 
-    if image.format == "JPEG" and fit < 1:
-        image.draft("RGB", (int(image.width * fit) + 1, int(image.height * fit) + 1))
+    target = (max(1, int(image.width * min(fit, 1))), max(1, int(image.height * min(fit, 1))))
+    if image.format == "JPEG":
+        image.draft("RGB", target)  # decode at a DCT scale no smaller than the target
     image = ImageOps.exif_transpose(image.convert("RGB"))
-    if fit < 1:
-        target = (max(1, int(image.width * fit)), max(1, int(image.height * fit)))
-        image.thumbnail(target, Image.Resampling.LANCZOS)
+    image.thumbnail(target, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)
     return out.getvalue(), image.width, image.height
@@ -435,42 +439,48 @@ def _assemble(
     plan: Plan, front, chunks: list[Path], output: Path, password: str | None, tmp: Path
 ) -> None:
     """Join with qpdf: front matter pages, then chunks; overlay stamps; encrypt if asked."""
-    args = ["--empty", "--pages", str(front.front_path), f"1-{plan.front_pages}"]
-    args += [str(chunk) for chunk in chunks]
-    args.append("--")
+    pages = [{"file": str(front.front_path), "range": f"1-{plan.front_pages}"}]
+    pages += [{"file": str(chunk), "range": "1-z"} for chunk in chunks]
+    job: dict = {"empty": "", "outputFile": str(output), "pages": pages}
     stamped = plan.stamped_rows
     if stamped:
         to_ranges, from_pages = [], []
         for row in stamped:
             to_ranges.append(f"{row.start_page}-{row.end_page}")
             from_pages += [str(row.stamp_index)] * row.page_count
-        args += ["--overlay", str(front.stamps_path), "--to=" + ",".join(to_ranges)]
-        args += ["--from=" + ",".join(from_pages), "--"]
+        job["overlay"] = {
+            "file": str(front.stamps_path),
+            "to": ",".join(to_ranges),
+            "from": ",".join(from_pages),
+        }
     if password:
         # AES-256 (R6). The owner password is random: nobody needs to lift restrictions.
         import secrets
 
-        args += [
-            "--encrypt",
-            f"--user-password={password}",
-            f"--owner-password={secrets.token_urlsafe(24)}",
-            "--bits=256",
-            "--",
-        ]
-    args.append(str(output))
-    # An argument file keeps the password off the process list (readable by other users).
-    argfile = tmp / "qpdf-args"
-    argfile.write_text("\n".join(args) + "\n", encoding="utf-8")
-    argfile.chmod(0o600)
-    result = subprocess.run(
-        [settings.QPDF_PATH if hasattr(settings, "QPDF_PATH") else "qpdf", f"@{argfile}"],
-        capture_output=True,
-        timeout=FRONT_MATTER_TIMEOUT,
-        check=False,
-    )
-    argfile.unlink(missing_ok=True)
+        job["encrypt"] = {
+            "userPassword": password,
+            "ownerPassword": secrets.token_urlsafe(24),
+            "256bit": {},
+        }
+    # A job file (0600, in the private dir) keeps the password off the process list and out of
+    # qpdf's option parser (a password may start with "-").
+    job_file = tmp / "qpdf-job.json"
+    fd = os.open(job_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(job, handle)
+    try:
+        result = subprocess.run(
+            [getattr(settings, "QPDF_PATH", "qpdf"), f"--job-json-file={job_file}"],
+            capture_output=True,
+            timeout=FRONT_MATTER_TIMEOUT,
+            check=False,
+        )
+    finally:
+        job_file.unlink(missing_ok=True)
     # 3 means "succeeded with warnings" (e.g. a slightly damaged source page that qpdf fixed).
     if result.returncode not in (0, 3) or not output.exists():
+        # qpdf's message names only our temp files and PDF structure, never content.
+        log.warning("qpdf join failed (%s): %s", result.returncode, result.stderr[-500:])
         raise BuildError("join_failed")
 
 
