@@ -36,6 +36,8 @@ from .models import DeletionCertificate, PurgeReason, SweepRun, SweepStatus
 
 logger = logging.getLogger(__name__)
 
+RUN_HISTORY = datetime.timedelta(days=90)
+
 
 @dataclass
 class TripOutcome:
@@ -225,6 +227,8 @@ def sweep(
         record("orphans_removed", run=run.code, files=report.orphans_removed)
     if report.files_pending:
         alerts.files_pending(report.files_pending, run=run.code)
+    # Runs are operational history, not proof (certificates keep their run code): keep 90 days.
+    SweepRun.objects.filter(started_at__lt=now - RUN_HISTORY).delete()
     run.trips_due = report.due
     run.trips_purged = len(report.purged) if not dry_run else 0
     run.trips_failed = len(report.failed)

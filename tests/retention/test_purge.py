@@ -226,3 +226,17 @@ def test_cache_keys_of_the_trip_are_forgotten(due_trip):
 def test_vault_reference_fields_cover_documents_and_packets():
     found = {(model._meta.label, field) for model, field in files.vault_reference_fields()}
     assert {("documents.Document", "storage_name"), ("packets.Packet", "storage_name")} <= found
+
+
+def test_old_sweep_runs_are_pruned_but_certificates_keep_their_run_code(due_trip):
+    import datetime
+
+    from django.utils import timezone
+
+    first = purge.sweep()
+    SweepRun.objects.filter(code=first.run).update(
+        started_at=timezone.now() - datetime.timedelta(days=91)
+    )
+    purge.sweep()
+    assert not SweepRun.objects.filter(code=first.run).exists()
+    assert DeletionCertificate.objects.get(trip=due_trip).run_code == first.run

@@ -291,3 +291,32 @@ def test_purged_trip_page_links_its_certificate(client, nurse, purged_trip):
     certificate = DeletionCertificate.objects.get(trip=purged_trip)
     body = _login(client, nurse).get(reverse("trips:detail", args=[purged_trip.pk])).content
     assert reverse("retention:certificate", args=[certificate.pk]).encode() in body
+
+
+def test_paper_copy_page_queries_do_not_grow(
+    client, school_admin, school, django_assert_max_num_queries
+):
+    filled_trip(school, participants=1)
+    _login(client, school_admin)
+    with django_assert_max_num_queries(12) as one:
+        client.get(reverse("retention:paper_copies"))
+    for _ in range(4):
+        filled_trip(school, participants=1)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get(reverse("retention:paper_copies"))
+    assert len(response.context["school_copies"]) == 5
+
+
+def test_incident_page_queries_do_not_grow(client, nurse, school, django_assert_max_num_queries):
+    trip = filled_trip(school, participants=5, days_ago=-20)
+    participants = list(trip.participants.all())
+    IncidentNote.objects.create(participant=participants[0], date=trip.start_date, place="A")
+    url = reverse("retention:incidents", args=[trip.pk])
+    _login(client, nurse)
+    with django_assert_max_num_queries(20) as one:
+        client.get(url)
+    for participant in participants[1:]:
+        IncidentNote.objects.create(participant=participant, date=trip.start_date, place="B")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["notes"]) == 5
