@@ -163,7 +163,11 @@ def fingerprint(participants: list[Participant], documents: list[Document]) -> s
 
 
 def current_fingerprint(trip: Trip, group_name: str = "") -> str:
-    participants = list(participants_in_scope(trip, group_name).only("pk", "state", "group_name"))
+    participants = list(
+        participants_in_scope(trip, group_name)
+        .select_related(None)
+        .only("pk", "state", "group_name", "student_id")
+    )
     documents = list(
         accepted_documents(trip, group_name)
         .select_related(None)
