@@ -109,6 +109,7 @@ def _processes_race(tmp_path):
     """SQLite: two `purge_expired` processes on one database file (the production set-up:
     IMMEDIATE transactions serialise writers; the loser finds the trip purged)."""
     import os
+    import sqlite3
     import subprocess
     import sys
 
@@ -124,12 +125,19 @@ def _processes_race(tmp_path):
 
     assert run("migrate", "-v0").returncode == 0
     assert run("shell", "--no-imports", "-c", SEED).returncode == 0
+    # Hold the database's write lock while both processes start, so that both are waiting to
+    # write at the same moment when it is released: a real race, not two runs in a row.
+    holder = sqlite3.connect(tmp_path / "data" / "db.sqlite3", timeout=30)
+    holder.execute("BEGIN IMMEDIATE")
     racers = [
         subprocess.Popen(
             [*manage, "purge_expired"], env=env, cwd=cwd, stdout=subprocess.PIPE, text=True
         )
         for _ in range(2)
     ]
+    time.sleep(3)
+    holder.rollback()
+    holder.close()
     outputs = [racer.communicate(timeout=120)[0] for racer in racers]
     assert [racer.returncode for racer in racers] == [0, 0], outputs
     purged_lines = [line for out in outputs for line in out.splitlines() if "purged trip=" in line]
