@@ -146,7 +146,7 @@ def _redis_hits(markers: list[str]) -> dict[str, set[str]]:
 
 
 @pytest.mark.slow
-def test_no_trace_of_documents_after_the_purge(client, nurse, school, caplog, capfd):
+def test_no_trace_of_documents_after_the_purge(client, nurse, school_admin, school, caplog, capfd):
     require_redis()
     started = time.time()
     caplog.set_level(logging.DEBUG)
@@ -180,6 +180,16 @@ def test_no_trace_of_documents_after_the_purge(client, nurse, school, caplog, ca
     packet = packet_services.run_build(packet_services.request_build(trip, nurse, role="nurse").pk)
     assert packet is not None and packet.status == "done", packet and packet.error_code
     assert markers[0] in _pdf_text(packet_services.read_packet(packet))
+
+    # The admin's pages show no content while the documents are held.
+    client.force_login(school_admin)
+    for name in ("retention:dashboard", "retention:audit_log", "retention:audit_csv"):
+        response = client.get(reverse(name))
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert response.status_code == 200
+        assert not _hits_in_bytes(body, markers), name
+        assert kept.student.name.encode() not in body, name
+    client.logout()
 
     # The trip takes place and ends; its purge date passes.
     end = datetime.date.today() - datetime.timedelta(days=10)
