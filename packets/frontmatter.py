@@ -1,10 +1,10 @@
-"""The packet's front matter: cover, roster index and every student's stamp, in one render.
+"""The packet's front matter: the cover and the roster index, in one WeasyPrint render.
 
-One WeasyPrint render per build makes, in this order: the cover for hospital and pharmacy staff
-(one page), the roster index (ROWS_PER_INDEX_PAGE rows a page, fixed table layout and fixed row
-height, so the page count is known before rendering and the index can print page numbers), then
-one transparent A4 "stamp" page per student with documents, which qpdf overlays on that
-student's pages. Pages are stamped, never re-rendered.
+The cover for hospital and pharmacy staff (one page), then the roster index
+(ROWS_PER_INDEX_PAGE rows a page, fixed table layout and fixed row height, so the page count is
+known before rendering and the index can print page numbers). It renders in a child process
+while the builder places the documents. The stamps (packets.stamps) are overlaid by qpdf:
+pages are stamped, never re-rendered.
 
 The packet is a Japanese document for Japanese hospitals whatever the teacher's UI language, so
 its template is rendered in Japanese (translation.override) and its text is not in the .po file.
@@ -59,10 +59,10 @@ def _context(plan) -> dict:
     }
 
 
-def html(plan, template: str = "packets/pdf/frontmatter.html") -> str:
-    """HTML for the cover and index (or the stamps); autoescaped: names are text, not markup."""
+def html(plan) -> str:
+    """HTML for the cover and index; autoescaped: names are text, never markup."""
     with translation.override("ja"):
-        return render_to_string(template, _context(plan))
+        return render_to_string("packets/pdf/frontmatter.html", _context(plan))
 
 
 class _Render:
@@ -115,27 +115,29 @@ class _Render:
 
 
 class FrontMatter:
-    """Cover + index, and the stamps: two renders in two child processes, side by side.
+    """Cover + index rendered by WeasyPrint in a child process; stamps written meanwhile here.
 
-    WeasyPrint costs ~2.5 ms per page even when empty, so the stamp pages are a job of their
-    own; with the builder's merging that makes three processes for the two cores.
+    The stamps are one line of text per student; WeasyPrint costs ~2.5 ms for every page even
+    when empty, so they are written directly (packets.stamps) while the child renders.
     """
 
     def __init__(self, plan, tmp: Path):
+        from .stamps import stamp_text, write_stamps
+
         self.front_path = tmp / "front.pdf"
         self.stamps_path = tmp / "stamps.pdf" if plan.stamped_rows else None
-        self.renders = [_Render(html(plan), self.front_path, plan.front_pages)]
+        self.render = _Render(html(plan), self.front_path, plan.front_pages)
         if self.stamps_path:
-            stamps_html = html(plan, "packets/pdf/stamps.html")
-            self.renders.append(_Render(stamps_html, self.stamps_path, len(plan.stamped_rows)))
+            until = plan.trip.end_date.isoformat()
+            lines = [stamp_text(row.name, plan.trip.title, until) for row in plan.stamped_rows]
+            write_stamps(lines, font_path(), self.stamps_path)
 
     def wait(self, timeout: float) -> float:
-        """Wait for both renders; the wall time of the slower one."""
-        return max(render.wait(timeout) for render in self.renders)
+        """Wait for the render; its wall time."""
+        return self.render.wait(timeout)
 
     def stop(self) -> None:
-        for render in self.renders:
-            render.stop()
+        self.render.stop()
 
 
 def start_render(plan, tmp: Path) -> FrontMatter:
