@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
@@ -158,23 +156,19 @@ def test_reimporting_the_same_file_changes_nothing(school):
 
 
 @pytest.mark.slow
-def test_five_thousand_lines_import_in_a_few_seconds(school):
+def test_five_thousand_lines_import_and_reimport(school):
+    """Speed is measured by `make bench` (bench roster-5000), not asserted here."""
     lines = [HEADER_JA]
     for n in range(5000):
         lines.append(
             f"{300000 + n},{n % 3 + 1},{n % 8 + 1},{n % 40 + 1},生徒 {n},せいと {n},g{n}@example.jp"
         )
     data = csv_bytes(lines, encoding="cp932", newline="\r\n")
-    started = time.perf_counter()
     _parsed, result = import_ok(school, data)
-    first = time.perf_counter() - started
     assert result.added == 5000
-    started = time.perf_counter()
     _, again = import_ok(school, data)
-    second = time.perf_counter() - started
     assert again.unchanged == 5000
     assert Student.objects.filter(school=school).count() == 5000
-    assert first < 5 and second < 5, (first, second)
 
 
 def test_command_imports_and_reports_counts(school, tmp_path, capsys):
