@@ -50,7 +50,7 @@ CONTENT_BOX = (SIDE_MARGIN, BOTTOM_STRIP, A4[0] - SIDE_MARGIN, A4[1] - TOP_STRIP
 PRINT_DPI = 200
 DOWNSCALE_SLACK = 1.25
 # Pages per temporary chunk: bounds how many decrypted documents are held at once.
-CHUNK_PAGES = 48
+CHUNK_PAGES = 16
 FRONT_MATTER_TIMEOUT = 300
 
 
@@ -266,7 +266,7 @@ def build_packet(
         output = tmp / "packet.pdf"
         _assemble(plan, front, chunks, output, password, tmp)
         # Plaintext pages go as soon as the packet exists (the dir itself goes on cleanup).
-        for path in [*chunks, front.front_path, front.stamps_path]:
+        for path in [*chunks, *front.front_paths, front.stamps_path]:
             if path:
                 path.unlink(missing_ok=True)
         if progress:
@@ -443,7 +443,7 @@ def _assemble(
     plan: Plan, front, chunks: list[Path], output: Path, password: str | None, tmp: Path
 ) -> None:
     """Join with qpdf: front matter pages, then chunks; overlay stamps; encrypt if asked."""
-    pages = [{"file": str(front.front_path), "range": f"1-{plan.front_pages}"}]
+    pages = [{"file": str(path), "range": "1-z"} for path in front.front_paths]
     pages += [{"file": str(chunk), "range": "1-z"} for chunk in chunks]
     job: dict = {"empty": "", "outputFile": str(output), "pages": pages}
     stamped = plan.stamped_rows

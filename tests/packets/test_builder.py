@@ -200,13 +200,26 @@ def test_markup_in_a_name_is_text_and_fetches_nothing(school, teacher):
     assert "root:" not in "".join(_texts(reader))
 
 
-def test_the_plan_counts_front_pages_for_a_long_roster(school, teacher):
-    from packets.frontmatter import ROWS_PER_INDEX_PAGE
+def test_a_long_index_is_numbered_right_across_its_two_renders(school, teacher):
+    from packets.frontmatter import ROWS_PER_INDEX_PAGE, SPLIT_FROM_INDEX_PAGES
     from tests import factories
 
     trip = factories.TripFactory(school=school, organiser=teacher)
-    factories.ParticipantFactory.create_batch(ROWS_PER_INDEX_PAGE + 1, trip=trip)
+    count = ROWS_PER_INDEX_PAGE * SPLIT_FROM_INDEX_PAGES + 1
+    factories.ParticipantFactory.create_batch(count, trip=trip)
+    last = factories.ParticipantFactory(
+        trip=trip, student=factories.StudentFactory(school=school, name="最後 の人", grade=6)
+    )
+    samples.add_document(last, samples.photo(seed=2), kind="notice_copy")
     plan = plan_packet(trip)
-    assert plan.front_pages == 3  # cover + two index pages
+    index_pages = SPLIT_FROM_INDEX_PAGES + 1
+    assert plan.front_pages == 1 + index_pages
     with build_packet(trip) as built:
-        assert len(pypdf.PdfReader(built.path).pages) == 3
+        texts = _texts(pypdf.PdfReader(built.path))
+    assert len(texts) == plan.front_pages + 1
+    for number, text in enumerate(texts, start=1):
+        assert re.search(rf"(^|\n){number}($|\n)", text), f"page {number} is misnumbered"
+    assert "参加者一覧" in texts[1] and "参加者一覧" in texts[index_pages]
+    row = next(line for line in texts[index_pages].splitlines() if "最後 の人" in line)
+    assert row.split()[-1] == str(plan.front_pages + 1)
+    assert "最後 の人" in texts[-1]
