@@ -31,8 +31,13 @@ class _Font:
     """A subset of the font with the characters of `text`, as a PDF Type0/CIDFontType2 font."""
 
     def __init__(self, font_path: str, text: str):
+        import logging
+
         from fontTools import subset
         from fontTools.ttLib import TTFont
+
+        # fontTools narrates every subset at INFO; that is noise in a worker's log.
+        logging.getLogger("fontTools").setLevel(logging.WARNING)
 
         options = subset.Options()
         options.layout_features = []
