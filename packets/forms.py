@@ -31,8 +31,15 @@ class BuildForm(forms.Form):
 
 class PrintForm(forms.Form):
     copies = forms.IntegerField(label=_("印刷部数"), min_value=1, max_value=MAX_COPIES, initial=1)
-    holder = forms.ModelChoiceField(label=_("保管者"), queryset=None, empty_label=None)
+    holder = forms.TypedChoiceField(label=_("保管者"), coerce=int)
 
     def __init__(self, *args, holders, **kwargs):
+        # A list, not a queryset: the panel renders this form once per packet row.
         super().__init__(*args, **kwargs)
-        self.fields["holder"].queryset = holders
+        self.holders = {user.pk: user for user in holders}
+        self.fields["holder"].choices = [
+            (user.pk, user.get_full_name() or user.get_username()) for user in holders
+        ]
+
+    def clean_holder(self):
+        return self.holders[self.cleaned_data["holder"]]

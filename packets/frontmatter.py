@@ -86,7 +86,7 @@ class _Render:
         self._error = BuildError
         self.expected_pages = expected_pages
         self.output = output
-        html_path = output.with_suffix(".html")
+        self.html_path = html_path = output.with_suffix(".html")
         html_path.write_text(source, encoding="utf-8")
         self.started = time.monotonic()
         self.process = subprocess.Popen(
@@ -108,6 +108,8 @@ class _Render:
             out, _err = self.process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as exc:
             raise self._error("front_matter_timeout") from exc
+        finally:
+            self.html_path.unlink(missing_ok=True)  # it holds the names in clear
         seconds = time.monotonic() - self.started
         if self.process.returncode != 0 or not self.output.exists():
             raise self._error("front_matter_failed")

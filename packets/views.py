@@ -26,9 +26,9 @@ def trip_groups(trip) -> list[str]:
     return sorted({g for g in trip.participants.values_list("group_name", flat=True) if g})
 
 
-def paper_copy_holders(trip, user):
+def paper_copy_holders(trip, user) -> list:
     """Who may hold a printed copy: the trip's teachers and whoever is printing it."""
-    return (
+    return list(
         get_user_model()
         .objects.filter(Q(pk=trip.organiser_id) | Q(accompanied_trips=trip) | Q(pk=user.pk))
         .distinct()

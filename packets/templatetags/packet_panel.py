@@ -35,7 +35,7 @@ def packet_panel(context) -> dict:
         "can_use": allowed,
         "can_build": allowed and not trip.is_closed,
         "build_form": BuildForm(groups=groups) if allowed else None,
-        "print_form": PrintForm(holders=paper_copy_holders(trip, user), initial={"holder": user})
+        "print_form": PrintForm(holders=paper_copy_holders(trip, user), initial={"holder": user.pk})
         if allowed
         else None,
         "csrf_token": context.get("csrf_token"),

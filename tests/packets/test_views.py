@@ -172,3 +172,20 @@ def test_the_admin_sees_the_list_without_download_links(client, built, packet_tr
     page = client.get(reverse("trips:detail", args=[packet_trip.trip.pk])).content.decode()
     assert 'id="packets"' in page
     assert reverse("packets:download", args=[built.uuid]) not in page
+
+
+def test_the_panel_queries_do_not_grow_with_packets(client, packet_trip, teacher):
+    url = reverse("trips:detail", args=[packet_trip.trip.pk])
+    client.force_login(teacher)
+    Packet.objects.create(trip=packet_trip.trip, status="done", built_by=teacher)
+    client.get(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for _ in range(5):
+        Packet.objects.create(trip=packet_trip.trip, status="done", built_by=teacher)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many.captured_queries) == len(one.captured_queries)
