@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.utils import timezone
 
@@ -84,6 +85,8 @@ def run_build(packet_id: int) -> Packet | None:
         log.info("packet %s is gone or already finished", packet_id)
         return packet
     trip = packet.trip
+    if trip.is_closed:  # cancelled or purged meanwhile: its documents must not be read again
+        return _fail(packet, "trip_closed")
     Packet.objects.filter(pk=packet.pk).update(status=PacketStatus.RUNNING)
     last = 0.0
 
@@ -101,16 +104,14 @@ def run_build(packet_id: int) -> Packet | None:
         ) as built:
             storage_name = vault.store(trip.pk, built.path.read_bytes(), aad=packet.aad)
             pages, size, fingerprint = built.pages, built.size, built.fingerprint
-    except Exception as exc:
-        code = exc.code if isinstance(exc, BuildError) else "internal_error"
-        if not isinstance(exc, BuildError):
-            log.exception("packet %s failed", packet.pk)
-        Packet.objects.filter(pk=packet.pk).update(
-            status=PacketStatus.FAILED, error_code=code, finished_at=timezone.now()
-        )
-        audit.record("packet_failed", obj=packet, school=trip.school_id, trip=trip, reason=code)
-        packet.refresh_from_db()
-        return packet
+    except SoftTimeLimitExceeded:
+        return _fail(packet, "timeout")
+    except BuildError as exc:
+        return _fail(packet, exc.code)
+    except Exception:
+        # The traceback names our code and temp files, never document content.
+        log.exception("packet %s failed", packet.pk)
+        return _fail(packet, "internal_error")
     updated = Packet.objects.filter(pk=packet.pk).update(
         status=PacketStatus.DONE,
         storage_name=storage_name,
@@ -125,6 +126,16 @@ def run_build(packet_id: int) -> Packet | None:
     audit.record(
         "packet_built", obj=packet, school=trip.school_id, trip=trip, pages=pages, bytes=size
     )
+    packet.refresh_from_db()
+    return packet
+
+
+def _fail(packet: Packet, code: str) -> Packet:
+    Packet.objects.filter(pk=packet.pk).update(
+        status=PacketStatus.FAILED, error_code=code, finished_at=timezone.now()
+    )
+    trip = packet.trip
+    audit.record("packet_failed", obj=packet, school=trip.school_id, trip=trip, reason=code)
     packet.refresh_from_db()
     return packet
 

@@ -145,3 +145,30 @@ def test_a_packet_deleted_while_building_leaves_no_file(packet_trip, teacher, se
     packet_files = [p for p in settings.VAULT_DIR.rglob("*") if p.is_file()]
     assert len(packet_files) == 3  # the three documents only
     assert vault  # the vault module is what stored them
+
+
+def test_a_cancelled_trip_is_not_built(packet_trip, teacher, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    trip = packet_trip.trip
+    packet = Packet.objects.create(trip=trip, built_by=teacher)
+    trip.cancelled_at = timezone.now()
+    trip.save()
+    packet = services.run_build(packet.pk)
+    assert packet.status == PacketStatus.FAILED and packet.error_code == "trip_closed"
+
+
+def test_a_build_logs_no_names_or_document_text(
+    packet_trip, teacher, django_capture_on_commit_callbacks, caplog
+):
+    caplog.set_level("DEBUG")
+    document = packet_trip.pdf_two.documents.get()
+    document.pages = 7  # make it fail too, so the failure path is logged as well
+    document.save()
+    _build(packet_trip.trip, teacher, django_capture_on_commit_callbacks)
+    document.pages = 2
+    document.save()
+    _build(packet_trip.trip, teacher, django_capture_on_commit_callbacks, password="pw-secret-9")
+    text = caplog.text
+    for secret in ("青木", "井上", "上田", "マーカー", "pw-secret-9", "06131234"):
+        assert secret not in text
