@@ -22,6 +22,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from .errors import BuildError
+
 ROWS_PER_INDEX_PAGE = 30
 SPLIT_FROM_INDEX_PAGES = 4
 FONT_URL = "packet:/fonts/ipaexg.ttf"
@@ -81,9 +83,6 @@ class _Render:
     """One HTML → PDF render in a child process (see packets.render_html)."""
 
     def __init__(self, source: str, output: Path, expected_pages: int):
-        from .builder import BuildError
-
-        self._error = BuildError
         self.expected_pages = expected_pages
         self.output = output
         self.html_path = html_path = output.with_suffix(".html")
@@ -107,19 +106,19 @@ class _Render:
         try:
             out, _err = self.process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as exc:
-            raise self._error("front_matter_timeout") from exc
+            raise BuildError("front_matter_timeout") from exc
         finally:
             self.html_path.unlink(missing_ok=True)  # it holds the names in clear
         seconds = time.monotonic() - self.started
         if self.process.returncode != 0 or not self.output.exists():
-            raise self._error("front_matter_failed")
+            raise BuildError("front_matter_failed")
         try:
             pages = json.loads(out or b"{}").get("pages")
         except ValueError:
             pages = None
         # The index printed page numbers assuming this many pages: check that it held.
         if pages != self.expected_pages:
-            raise self._error("front_matter_layout")
+            raise BuildError("front_matter_layout")
         return seconds
 
     def stop(self) -> None:
@@ -151,7 +150,11 @@ class FrontMatter:
         if self.stamps_path:
             until = plan.trip.end_date.isoformat()
             lines = [stamp_text(row.name, plan.trip.title, until) for row in plan.stamped_rows]
-            write_stamps(lines, font_path(), self.stamps_path)
+            try:
+                write_stamps(lines, font_path(), self.stamps_path)
+            except BaseException:
+                self.stop()  # no render may outlive its build
+                raise
 
     def wait(self, timeout: float) -> float:
         """Wait for the renders; the wall time of the slower one."""
