@@ -49,7 +49,8 @@ def send_invitation(link: UploadLink) -> int:
 
 def send_rejection(document: Document) -> int:
     participant = document.participant
-    link = links.current_link(participant)
+    trip_open = links.is_open(participant.trip)
+    link = links.ensure(participant) if trip_open else None
     addresses = _addresses(participant)
     if not addresses:
         return 0
@@ -58,7 +59,7 @@ def send_rejection(document: Document) -> int:
             "trip": participant.trip,
             "student": participant.student,
             "reason": document.reject_reason,
-            "url": links.url_for(link) if link and links.is_open(participant.trip) else "",
+            "url": links.url_for(link) if link else "",
         }
         subject = render_to_string("documents/email/rejected_subject.txt", context).strip()
         body = render_to_string("documents/email/rejected.txt", context)

@@ -38,5 +38,5 @@ def hit(scope: str, value: str, rule: tuple[int, int]) -> bool:
 
 
 def exceeded(scope: str, value: str, rule: tuple[int, int]) -> bool:
-    """Whether the limit is already exceeded, without counting."""
-    return (cache.get(_key(scope, value)) or 0) > rule[0]
+    """Whether the limit is used up (the next hit would exceed it), without counting."""
+    return (cache.get(_key(scope, value)) or 0) >= rule[0]

@@ -1,0 +1,239 @@
+"""The guardian's page over HTTP: the contract, headers, limits, expiry and throttling."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from documents import links, ratelimit
+from documents.models import Document
+from schools.models import AuditEvent
+from trips.models import ParticipantState
+
+from . import files
+
+
+@pytest.fixture
+def guardian():
+    return Client(enforce_csrf_checks=True)
+
+
+def _csrf(client, url) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.cookies["csrftoken"].value
+
+
+def _post(client, url, data_bytes=None, *, kind="notice", name="photo.jpg", consent=True, **extra):
+    payload = {"csrfmiddlewaretoken": _csrf(client, url), "kind": kind, **extra}
+    if consent:
+        payload["consent"] = "on"
+    if data_bytes is not None:
+        payload["file"] = SimpleUploadedFile(name, data_bytes, content_type="image/jpeg")
+    return client.post(url, payload)
+
+
+def _no_plaintext_anywhere(settings, marker: bytes):
+    for root in (
+        settings.DATA_DIR,
+        settings.VAULT_DIR,
+        __import__("pathlib").Path(settings.FILE_UPLOAD_TEMP_DIR),
+    ):
+        for path in root.rglob("*"):
+            if path.is_file() and path.stat().st_size < 50_000_000:
+                assert marker not in path.read_bytes(), path
+
+
+def test_get_shows_trip_child_kinds_and_deletion_date(guardian, upload_url, participant):
+    response = guardian.get(upload_url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert participant.student.name in html
+    assert participant.trip.title in html
+    assert participant.trip.purge_after.isoformat() in html
+    for code in (
+        "portal_pdf",
+        "portal_print",
+        "notice",
+        "notice_copy",
+        "kakunin_copy",
+        "card_carried",
+    ):
+        assert f'value="{code}"' in html
+    assert 'name="consent"' in html and 'type="file"' in html
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response["Cache-Control"]
+    assert "script-src" in response["Content-Security-Policy"]
+
+
+def test_upload_photo_then_receipt(guardian, upload_url, participant, settings):
+    response = _post(guardian, upload_url, files.jpeg_with_gps())
+    assert response.status_code == 302
+    receipt = guardian.get(response["Location"])
+    assert receipt.status_code == 200
+    assert 'data-testid="receipt"' in receipt.content.decode()
+    document = Document.objects.get()
+    assert document.participant == participant
+    assert document.read_content().startswith(b"\xff\xd8\xff")
+    participant.refresh_from_db()
+    assert participant.state == ParticipantState.UPLOADED
+    assert not list(__import__("pathlib").Path(settings.FILE_UPLOAD_TEMP_DIR).iterdir())
+    _no_plaintext_anywhere(settings, files.MARKER.encode())
+
+
+def test_path_traversal_file_name_is_ignored(guardian, upload_url, settings):
+    response = _post(guardian, upload_url, files.png_image(), name="../../../etc/passwd.jpg")
+    assert response.status_code == 302
+    document = Document.objects.get()
+    assert "passwd" not in document.storage_name and ".." not in document.storage_name
+    stored = [p for p in settings.VAULT_DIR.rglob("*") if p.is_file()]
+    assert len(stored) == 1 and stored[0].is_relative_to(settings.VAULT_DIR)
+
+
+def test_eleven_megabytes_are_stopped_while_streaming(guardian, upload_url, settings):
+    big = b"%PDF-1.7\n" + b"A" * (11 * 1024 * 1024)
+    response = _post(guardian, upload_url, big, name="big.pdf", kind="portal_pdf")
+    assert response.status_code == 413
+    assert "10MB" in response.content.decode()
+    assert not Document.objects.exists()
+    assert not list(__import__("pathlib").Path(settings.FILE_UPLOAD_TEMP_DIR).iterdir())
+    assert AuditEvent.objects.filter(action="upload_refused", details__reason="too_large").exists()
+
+
+def test_empty_file_rerenders_with_message(guardian, upload_url):
+    response = _post(guardian, upload_url, b"", name="empty.pdf")
+    assert response.status_code == 400
+    assert "ファイルが空です" in response.content.decode()
+    assert not Document.objects.exists()
+
+
+def test_html_named_pdf_is_refused(guardian, upload_url):
+    response = _post(guardian, upload_url, files.html_as_pdf(), name="scan.pdf", kind="portal_pdf")
+    assert response.status_code == 400
+    assert "PDF、JPEG、PNG" in response.content.decode()
+
+
+def test_english_message_when_english_chosen(guardian, upload_url):
+    guardian.cookies["django_language"] = "en"
+    response = _post(guardian, upload_url, files.html_as_pdf(), name="scan.pdf")
+    assert response.status_code == 400
+    assert "PDF, JPEG, PNG" in response.content.decode()
+
+
+def test_consent_is_required(guardian, upload_url):
+    response = _post(guardian, upload_url, files.png_image(), consent=False)
+    assert response.status_code == 400
+    assert not Document.objects.exists()
+
+
+def test_csrf_is_enforced(guardian, upload_url):
+    response = guardian.post(upload_url, {"kind": "card_carried", "consent": "on"})
+    assert response.status_code == 403
+    assert not Document.objects.exists()
+
+
+def test_two_files_in_one_request_are_refused(guardian, upload_url):
+    csrf = _csrf(guardian, upload_url)
+    response = guardian.post(
+        upload_url,
+        {
+            "csrfmiddlewaretoken": csrf,
+            "kind": "notice",
+            "consent": "on",
+            "file": [
+                SimpleUploadedFile("a.png", files.png_image()),
+                SimpleUploadedFile("b.png", files.png_image()),
+            ],
+        },
+    )
+    assert response.status_code == 400
+    assert not Document.objects.exists()
+
+
+def test_card_carried_needs_no_file(guardian, upload_url, participant):
+    response = _post(guardian, upload_url, kind="card_carried")
+    assert response.status_code == 302
+    participant.refresh_from_db()
+    assert participant.state == ParticipantState.CARD_CARRIED
+
+
+def test_withdraw_until_locked(
+    guardian, upload_url, participant, django_capture_on_commit_callbacks
+):
+    _post(guardian, upload_url, files.png_image())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = guardian.post(
+            upload_url, {"csrfmiddlewaretoken": _csrf(guardian, upload_url), "action": "withdraw"}
+        )
+    assert response.status_code == 302
+    assert not Document.objects.exists()
+    assert 'data-testid="receipt-withdrawn"' in guardian.get(response["Location"]).content.decode()
+
+
+def test_guardian_can_download_nothing(guardian, upload_url, participant):
+    _post(guardian, upload_url, files.png_image())
+    document = Document.objects.get()
+    html = guardian.get(upload_url).content.decode()
+    assert str(document.uuid) not in html
+    assert guardian.get(f"/documents/{document.uuid}/download/").status_code == 302  # to login
+
+
+@pytest.mark.parametrize("change", ["locked", "started", "ended", "cancelled", "revoked"])
+def test_expired_or_revoked_links_answer_404(guardian, upload_url, participant, change):
+    trip = participant.trip
+    today = timezone.localdate()
+    if change == "locked":
+        trip.locked_at = timezone.now()
+    elif change == "started":
+        trip.start_date = today
+    elif change == "ended":
+        trip.start_date, trip.end_date = (
+            today - datetime.timedelta(days=5),
+            today - datetime.timedelta(days=1),
+        )
+    elif change == "cancelled":
+        trip.cancelled_at = timezone.now()
+    trip.save()
+    if change == "revoked":
+        links.revoke(participant)
+    response = guardian.get(upload_url)
+    assert response.status_code == 404
+    assert "期限が切れています" in response.content.decode()
+
+
+def test_reissued_link_replaces_the_old_one(guardian, upload_url, participant):
+    new = links.issue(participant)
+    assert guardian.get(upload_url).status_code == 404
+    assert guardian.get(f"/u/{links.token_for(new)}/").status_code == 200
+
+
+def test_token_is_stored_only_as_a_hash(participant, token):
+    from documents.models import UploadLink
+
+    row = UploadLink.objects.filter(participant=participant).values().get()
+    assert token not in repr(row)
+    assert len(token) == 32
+
+
+def test_guessing_tokens_is_throttled_per_ip(guardian, upload_url):
+    limit = ratelimit.UNKNOWN_TOKEN_PER_IP[0]
+    for i in range(limit):
+        assert guardian.get(f"/u/{'x' * 31}{i % 10}/").status_code == 404
+    assert guardian.get("/u/" + "y" * 32 + "/").status_code == 429
+    # Even a good token from that address waits now.
+    assert guardian.get(upload_url).status_code == 429
+    assert Client(REMOTE_ADDR="10.0.0.9").get(upload_url).status_code == 200
+
+
+def test_uploads_per_token_are_throttled(guardian, upload_url, settings):
+    settings.DEBUG = False
+    limit = ratelimit.UPLOADS_PER_TOKEN[0]
+    for _ in range(limit):
+        _post(guardian, upload_url, b"", name="x.pdf")
+    response = _post(guardian, upload_url, files.png_image())
+    assert response.status_code == 429
+    assert not Document.objects.exists()
