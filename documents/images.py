@@ -7,9 +7,13 @@ at print resolution so the packet can place it on A4 without touching it again (
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 
 from PIL import Image, ImageOps
+
+# Pillow logs every EXIF tag value (GPS, descriptions) at DEBUG while reading: never let it.
+logging.getLogger("PIL").setLevel(logging.INFO)
 
 # Pillow's own bomb guard stays on (never None); ours is tighter and checked before load().
 Image.MAX_IMAGE_PIXELS = 60_000_000

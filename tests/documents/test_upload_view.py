@@ -237,3 +237,19 @@ def test_uploads_per_token_are_throttled(guardian, upload_url, settings):
     response = _post(guardian, upload_url, files.png_image())
     assert response.status_code == 429
     assert not Document.objects.exists()
+
+
+def test_logs_hold_no_token_file_name_or_content(guardian, upload_url, token, caplog, capsys):
+    import logging
+
+    photo, pdf = files.jpeg_with_gps(size=(600, 800)), files.text_pdf("1234 5678 9018")
+    caplog.set_level(logging.DEBUG)
+    secret_name = f"{files.MARKER}-yamada.jpg"
+    _post(guardian, upload_url, photo, name=secret_name)
+    _post(guardian, upload_url, pdf, name=secret_name, kind="portal_pdf")
+    guardian.get(f"/u/{token[:-1]}X/")
+    captured = caplog.text + "".join(capsys.readouterr())
+    for needle in (token, files.MARKER, "yamada", "123456789018", "1234 5678 9018"):
+        assert needle not in captured
+    details = repr(list(AuditEvent.objects.values_list("details", flat=True)))
+    assert files.MARKER not in details and "yamada" not in details
