@@ -79,7 +79,9 @@ class CleanPdf:
 # --- Parent side ----------------------------------------------------------------------------
 
 
-def _limit_child() -> None:  # pragma: no cover - runs in the child before exec
+def _limit_child() -> None:
+    # Called by the child itself before it reads a byte of input (preexec_fn is not safe in a
+    # threaded web worker).
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
@@ -94,7 +96,6 @@ def _run(request: dict, data: bytes) -> tuple[dict, bytes]:
             input=payload,
             capture_output=True,
             timeout=WALL_SECONDS,
-            preexec_fn=_limit_child,  # the child sets its own limits before exec
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_NUM_THREADS": "1"},
             check=False,
         )
@@ -254,6 +255,7 @@ def _child_render(data: bytes, page_index: int) -> tuple[dict, bytes]:
 
 
 def _child_main() -> int:
+    _limit_child()
     raw = sys.stdin.buffer.read()
     head, _, data = raw.partition(b"\n")
     request = json.loads(head)

@@ -171,3 +171,22 @@ def test_card_declaration_needs_no_file(participant, settings):
     assert document.review_state == ReviewState.ACCEPTED
     assert participant.state == ParticipantState.CARD_CARRIED
     assert _vault_files(settings) == []
+
+
+def test_pdf_sandbox_child_cannot_write_files(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    target = tmp_path / "leak.bin"
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from documents.pdfsafe import _limit_child; _limit_child();"
+        "f = open(sys.argv[2], 'wb'); f.write(b'plaintext' * 1000); f.flush()"
+    )
+    root = str(Path(pdfsafe.__file__).resolve().parent.parent)
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", code, root, str(target)], capture_output=True, check=False
+    )
+    assert result.returncode != 0
+    assert not target.exists() or target.stat().st_size == 0
