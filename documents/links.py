@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from trips.models import Participant, ParticipantState, Trip
+from trips.services import mark_collecting
 
 from .models import UploadLink
 
@@ -63,6 +64,8 @@ def issue(participant: Participant) -> UploadLink:
     if participant.state == ParticipantState.NOT_REQUESTED:
         participant.state = ParticipantState.LINK_SENT
         participant.save(update_fields=["state"])
+    # The first link turns the trip from 準備中 into 収集中.
+    mark_collecting(participant.trip)
     return link
 
 
