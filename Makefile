@@ -42,7 +42,7 @@ messages: $(VENV)/.installed
 
 makemessages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=staticfiles \
-		--ignore=tests --ignore=bench --no-location
+		--ignore=tests --ignore=bench --no-location --no-wrap
 
 # Start a local Redis when none answers at REDIS_URL (no persistence, never evicts queued tasks).
 redis:
