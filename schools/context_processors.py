@@ -1,9 +1,16 @@
 from __future__ import annotations
 
 from .access import primary_membership
+from .navigation import HOME_LINKS, NAV_LINKS, links_for
 
 
 def membership(request) -> dict:
     user = getattr(request, "user", None)
     current = primary_membership(user) if user is not None else None
-    return {"membership": current, "school": current.school if current else None}
+    role = current.role if current else None
+    return {
+        "membership": current,
+        "school": current.school if current else None,
+        "nav_links": links_for(NAV_LINKS, role),
+        "home_links": links_for(HOME_LINKS, role),
+    }

@@ -299,10 +299,12 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
 STORAGES = {
+    # Nothing uses the default storage; it points away from the vault so that a stray
+    # default_storage write can never put plaintext beside the encrypted files.
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {
-            "location": str(VAULT_DIR),
+            "location": str(DATA_DIR / "no-media"),
             "base_url": None,
             "file_permissions_mode": 0o600,
             "directory_permissions_mode": 0o700,

@@ -58,7 +58,6 @@ def _isolated_files_and_cache(settings, tmp_path):
         **storages["vault"],
         "OPTIONS": {**storages["vault"]["OPTIONS"], "location": str(vault)},
     }
-    storages["default"] = storages["vault"]
     settings.STORAGES = storages
     settings.VAULT_DIR = vault
     settings.FILE_UPLOAD_TEMP_DIR = str(upload_tmp)

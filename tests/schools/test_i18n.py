@@ -35,3 +35,11 @@ def test_every_page_sends_a_strict_csp(client, db):
 
 def test_media_is_never_served(client, db):
     assert client.get("/media/anything.bin").status_code == 404
+
+
+def test_server_error_page_renders_without_the_database(rf):
+    from schools.views import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "エラーが発生しました" in response.content.decode()
