@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from students.models import Student
 
-from .models import Participant, ParticipantState, Trip
+from . import services
+from .models import EARLIEST_DATE, LATEST_DATE, MAX_TRIP_DAYS, Participant, ParticipantState, Trip
 
 
 class DateInput(forms.DateInput):
@@ -38,12 +39,33 @@ class TripForm(forms.ModelForm):
         self.fields["accompanying"].queryset = teachers
         self.fields["organiser"].label_from_instance = _teacher_label
         self.fields["accompanying"].label_from_instance = _teacher_label
+        if self.instance.pk is not None and services.dates_frozen(self.instance):
+            self.fields["end_date"].help_text = _(
+                "開始後または書類を保管中のため、日程は前にだけずらせます。"
+            )
 
     def clean(self):
         data = super().clean()
+        for name in ("start_date", "end_date"):
+            day = data.get(name)
+            if day and not EARLIEST_DATE <= day <= LATEST_DATE:
+                self.add_error(
+                    name, _("日付は2000年1月1日から2100年12月31日までの範囲で入力してください。")
+                )
         start, end = data.get("start_date"), data.get("end_date")
-        if start and end and end < start:
+        if not (start and end):
+            return data
+        if end < start:
             self.add_error("end_date", _("終了日は開始日と同じか、それより後にしてください。"))
+        elif (end - start).days + 1 > MAX_TRIP_DAYS:
+            self.add_error(
+                "end_date", _("旅行の期間は%(days)d日までです。") % {"days": MAX_TRIP_DAYS}
+            )
+        elif self.instance.pk is not None:
+            # self.instance still holds the stored dates: the form copies its data in afterwards.
+            refusal = services.date_change_refusal(self.instance, start, end)
+            if refusal:
+                self.add_error(None, refusal)
         return data
 
 

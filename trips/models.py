@@ -14,6 +14,16 @@ from students.models import Student
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
+# Trip dates are school dates. The range catches typos such as 9999-12-31 or 0205-05-10 and keeps
+# every date derived from them (purge date, link expiry) computable; the database holds it too.
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+LATEST_DATE = datetime.date(2100, 12, 31)
+# A school trip lasts 2-5 days, a club camp or away game a week or two; a month covers the
+# longest (an overseas study programme) while documents are still kept only as long as the trip
+# needs them (DESIGN.md §1). Counted inclusively: 1-31 July is 31 days. Checked by TripForm only:
+# date arithmetic in a CHECK constraint needs a function that SQLite gets from Django alone.
+MAX_TRIP_DAYS = 31
+
 
 class TripKind(models.TextChoices):
     SCHOOL_TRIP = "school_trip", _("修学旅行")
@@ -94,7 +104,14 @@ class Trip(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end_date__gte=models.F("start_date")),
                 name="trip_ends_after_start",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(start_date__gte=EARLIEST_DATE, end_date__lte=LATEST_DATE),
+                name="trip_dates_in_range",
+                violation_error_message=_(
+                    "日付は2000年1月1日から2100年12月31日までの範囲で入力してください。"
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -105,17 +122,19 @@ class Trip(models.Model):
         """Documents are kept through this school date (Asia/Tokyo), purged from the next 00:00.
 
         A trip ending on 10 March with 3 grace days: purge_after is 13 March, due 14 March 00:00.
-        A cancelled trip is due at once (its cancellation date).
+        A cancelled trip is due at once (its cancellation date). Never raises: a date stored
+        before the range checks existed (9999-12-31) gives the last date rather than breaking
+        every page that lists the trip.
         """
         if self.cancelled_at is not None:
             return timezone.localdate(self.cancelled_at)
-        return self.end_date + datetime.timedelta(days=self.school.grace_days)
+        return _days_after(self.end_date, self.school.grace_days)
 
     @property
     def purge_due_at(self) -> datetime.datetime:
         if self.cancelled_at is not None:
             return self.cancelled_at
-        day = self.purge_after + datetime.timedelta(days=1)
+        day = _days_after(self.purge_after, 1)
         return datetime.datetime.combine(day, datetime.time.min, tzinfo=TOKYO)
 
     def status_on(self, today: datetime.date) -> str:
@@ -186,3 +205,10 @@ class Participant(models.Model):
 
 def today_in_tokyo() -> datetime.date:
     return timezone.localdate()
+
+
+def _days_after(day: datetime.date, days: int) -> datetime.date:
+    try:
+        return day + datetime.timedelta(days=days)
+    except OverflowError:
+        return datetime.date.max

@@ -5,6 +5,7 @@ Views call one of these and render; every change is audited with ids and counts 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
@@ -12,12 +13,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from schools import access, audit
 from schools.models import Role
 from students.models import Student
 
-from .models import Participant, ParticipantState, Trip
+from .models import Participant, ParticipantState, Trip, today_in_tokyo
 
 # Which document states may follow which (shared with documents/: upload, review, withdrawal).
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -48,6 +50,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 # A review decides on what the guardian sent; it is the one change allowed after the lock.
 REVIEW_STATES = frozenset({ParticipantState.ACCEPTED, ParticipantState.REJECTED})
+# The participant's document is in the vault (a rejected one stays until replaced or purged).
+DOCUMENT_HELD_STATES = frozenset(
+    {ParticipantState.UPLOADED, ParticipantState.ACCEPTED, ParticipantState.REJECTED}
+)
 
 
 class StateError(ValueError):
@@ -120,10 +126,47 @@ def create_trip(trip: Trip, accompanying: Iterable, *, actor) -> Trip:
     return trip
 
 
+def dates_frozen(trip: Trip, *, today: datetime.date | None = None) -> bool:
+    """Whether the trip's dates may only move earlier: it has begun, or documents are held.
+
+    Storage limitation (DESIGN.md §1, §3): documents are kept through the trip's end and the
+    school's grace days, never longer. Moving the dates later once documents are held (or once
+    the trip has begun, which would also reopen it to guardians) would stretch that at will;
+    moving them earlier only shortens it. A postponed trip is cancelled and created again.
+    """
+    today = today or today_in_tokyo()
+    if today >= trip.start_date:
+        return True
+    return trip.participants.filter(state__in=DOCUMENT_HELD_STATES).exists()
+
+
+def date_change_refusal(trip: Trip, start: datetime.date, end: datetime.date) -> str | None:
+    """Why the stored trip may not take these dates (a message for the teacher), or None."""
+    if start <= trip.start_date and end <= trip.end_date:
+        return None
+    if not dates_frozen(trip):
+        return None
+    return _(
+        "開始後の旅行や書類を保管中の旅行は、日程を後ろにずらせません（前にずらすことはできます）。"
+        "延期する場合は、この旅行を中止して（書類は削除されます）新しい旅行を作成してください。"
+    )
+
+
 def change_trip(trip: Trip, accompanying: Iterable, *, actor) -> Trip:
+    """Save a changed trip; dates are checked again against the stored row (StateError).
+
+    The audit event carries the purge date after the change, and kind=dates when they moved.
+    """
     with transaction.atomic():
+        stored = Trip.objects.select_for_update().get(pk=trip.pk)
+        moved = (trip.start_date, trip.end_date) != (stored.start_date, stored.end_date)
+        if moved:
+            refusal = date_change_refusal(stored, trip.start_date, trip.end_date)
+            if refusal:
+                raise StateError(refusal)
         trip.save()
         trip.accompanying.set(accompanying)
+        details = {"kind": "dates"} if moved else {}
         audit.record(
             "trip_changed",
             actor=actor,
@@ -131,6 +174,8 @@ def change_trip(trip: Trip, accompanying: Iterable, *, actor) -> Trip:
             obj=trip,
             school=trip.school_id,
             trip=trip,
+            date=trip.purge_after,
+            **details,
         )
     return trip
 

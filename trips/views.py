@@ -74,11 +74,16 @@ def trip_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None, instance=trip, teachers=services.teachers_of(trip.school_id)
     )
     if request.method == "POST" and form.is_valid():
-        services.change_trip(
-            form.save(commit=False), form.cleaned_data["accompanying"], actor=request.user
-        )
-        messages.success(request, _("旅行を更新しました。"))
-        return redirect("trips:detail", pk=trip.pk)
+        try:
+            services.change_trip(
+                form.save(commit=False), form.cleaned_data["accompanying"], actor=request.user
+            )
+        except services.StateError as refusal:
+            # Documents arrived between the form check and the save: the rule is checked again.
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("旅行を更新しました。"))
+            return redirect("trips:detail", pk=trip.pk)
     return render(request, "trips/trip_form.html", {"form": form, "trip": trip})
 
 
