@@ -64,5 +64,5 @@ class RosterUploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_BYTES:
-            raise forms.ValidationError(_("ファイルが大きすぎます（2MBまで）。"))
+            raise forms.ValidationError(_("ファイルが大きすぎます（1.5MBまで）。"))
         return upload

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,6 +25,8 @@ from .forms import GuardianForm, RosterFilterForm, RosterUploadForm, StudentForm
 from .models import Guardian, Student
 
 PAGE_SIZE = 100
+# The confirm form's other fields (CSRF token, button) next to the payload.
+PAYLOAD_HEADROOM = 4096
 
 
 def _school(user, *, write: bool = False) -> tuple[School, str]:
@@ -199,7 +202,7 @@ def roster_import(request: HttpRequest) -> HttpResponse:
         data = None
         if "payload" in request.POST:
             try:
-                data = base64.b64decode(request.POST["payload"], validate=True)
+                data = base64.b64decode(request.POST["payload"], altchars=b"-_", validate=True)
             except (binascii.Error, ValueError):
                 data = b""
         else:
@@ -239,9 +242,18 @@ def roster_import(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("students:roster")
             else:
-                context.update(
-                    parsed=parsed,
-                    payload=base64.b64encode(data).decode("ascii"),
-                    changed=[r for r in parsed.to_update if r.changes],
-                )
+                # URL-safe: a browser posts "+" and "/" as three bytes each, "-" and "_" as one.
+                payload = base64.urlsafe_b64encode(data).decode("ascii")
+                if len(payload) + PAYLOAD_HEADROOM > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+                    # roster.MAX_BYTES is chosen to fit; this only guards a lowered setting.
+                    reason = _(
+                        "ファイルが大きすぎます。いくつかのファイルに分けて取り込んでください。"
+                    )
+                    context["problems"] = [roster_import_rules.Problem(0, "", reason)]
+                else:
+                    context.update(
+                        parsed=parsed,
+                        payload=payload,
+                        changed=[r for r in parsed.to_update if r.changes],
+                    )
     return render(request, "students/roster_import.html", context)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -9,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from schools.models import AuditEvent
+from students import roster
 from students.models import Guardian, Student
 from tests.factories import GuardianFactory, StudentFactory
 
@@ -71,6 +73,62 @@ def test_confirm_with_a_tampered_payload_is_refused(client, teacher):
     response = client.post(reverse("students:import"), {"payload": "!!!", "confirm": "1"})
     assert response.status_code == 200
     assert "ファイルが空です" in response.content.decode()
+
+
+def roster_of_size(size: int, rows: int = 200) -> bytes:
+    """A valid UTF-8 roster of exactly `size` bytes, padded in a column the import ignores."""
+    lines = [f"{HEADER},備考\n".encode()]
+    lines += [f"{n},2,1,{n % 40 + 1},生徒 {n},,,\n".encode() for n in range(1, rows + 1)]
+    padding = size - sum(len(line) for line in lines)
+    each, extra = divmod(padding, rows)
+    for i in range(1, rows + 1):
+        pad = b"x" * (each + (extra if i == 1 else 0))
+        lines[i] = lines[i][:-1] + pad + b"\n"
+    content = b"".join(lines)
+    assert len(content) == size
+    return content
+
+
+def confirm_as_a_browser(client, payload: str):
+    """The confirm form is posted url-encoded, where the whole body counts against
+    DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    body = urlencode({"csrfmiddlewaretoken": "x" * 64, "payload": payload, "confirm": "1"})
+    return client.post(
+        reverse("students:import"), body, content_type="application/x-www-form-urlencoded"
+    )
+
+
+def test_the_largest_accepted_file_can_be_confirmed(client, teacher):
+    client.force_login(teacher)
+    response = upload(client, roster_of_size(roster.MAX_BYTES))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "追加 200人" in page
+    response = confirm_as_a_browser(client, payload_of(page))
+    assert response.status_code == 302
+    assert Student.objects.count() == 200
+
+
+def test_a_file_too_large_to_confirm_is_refused_at_the_preview(client, teacher):
+    client.force_login(teacher)
+    page = upload(client, roster_of_size(roster.MAX_BYTES + 1)).content.decode()
+    assert "ファイルが大きすぎます（1.5MBまで）。" in page
+    assert 'name="payload"' not in page
+
+
+def test_the_encoded_preview_fits_the_request_limit(settings):
+    encoded = 4 * -(-roster.MAX_BYTES // 3)
+    assert encoded + 4096 <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def test_a_lowered_request_limit_refuses_at_the_preview_not_the_confirm(client, teacher, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 16_384
+    client.force_login(teacher)
+    page = upload(client, roster_of_size(12_000, rows=20)).content.decode()
+    assert "いくつかのファイルに分けて" in page and 'name="payload"' not in page
+    page = upload(client, roster_of_size(6_000, rows=20)).content.decode()
+    assert confirm_as_a_browser(client, payload_of(page)).status_code == 302
+    assert Student.objects.count() == 20
 
 
 def test_roster_filters_by_class_and_searches_name_and_kana(client, school, teacher):
