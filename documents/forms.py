@@ -25,12 +25,26 @@ KIND_HELP = {
 }
 
 
+CONSENT_REQUIRED = _("利用目的と削除日への同意が必要です。")
+
+
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("書類の種類"), choices=DocumentKind.choices, widget=forms.RadioSelect
     )
     # The file is read from request.FILES by the view: the intake pipeline gives the messages.
-    consent = forms.BooleanField(label=_("上記の利用目的と削除日に同意します"), required=True)
+    consent = forms.BooleanField(
+        label=_("上記の利用目的と削除日に同意します"),
+        required=True,
+        error_messages={"required": CONSENT_REQUIRED},
+    )
+
+    def clean_consent(self):
+        # The contract is `consent=on` (what a ticked checkbox sends). BooleanField alone would
+        # read any other value ("no", "0 ", "off!") as agreement.
+        if self.data.get("consent") != "on":
+            raise forms.ValidationError(CONSENT_REQUIRED, code="required")
+        return True
 
 
 class RejectForm(forms.Form):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from schools.audit import record
-from trips.models import Participant, ParticipantState
+from trips.models import Participant, ParticipantState, PurgeState, Trip
 
 from . import guards, images, pdfsafe, vault
 from .deletion import delete_document
@@ -49,6 +49,10 @@ MESSAGES = {
         "番号でない場合も、別のファイル（写真など）でお送りください。"
     ),
     "kind": _("書類の種類を選んでください。"),
+    "card_with_file": _(
+        "「本人がマイナンバーカードを持参」を選んだときはファイルを送れません。"
+        "ファイルを送る場合は書類の種類を選び直し、カードを持参する場合はファイルを外してください。"
+    ),
     "consent": _("利用目的と削除日への同意が必要です。"),
     "closed": _("受付は終了しました。学校にお問い合わせください。"),
 }
@@ -98,6 +102,8 @@ def accept(participant: Participant, kind: str, upload, *, actor=None) -> Docume
 def _accept(participant: Participant, kind: str, upload, *, actor=None) -> Document:
     if not participant.trip.accepts_guardian_changes:
         raise Refusal("closed")
+    if kind == DocumentKind.CARD_CARRIED and upload is not None:
+        raise Refusal("card_with_file")
     if kind not in FILE_KINDS:
         raise Refusal("kind")
     if upload is None:
@@ -151,6 +157,19 @@ def _portal_flags(participant: Participant, text: str) -> list[str]:
     return flags
 
 
+def _lock_open_trip(trip_id: int) -> Trip:
+    """The trip row, locked for this transaction; Refusal("closed") unless it still takes changes.
+
+    The pipeline may run for seconds (the PDF step); meanwhile the trip can be locked, or the
+    purge can start. The purge locks the same row, so after this check our write either commits
+    before the purge starts (and the purge deletes it) or sees the purge and refuses.
+    """
+    trip = Trip.objects.select_for_update().get(pk=trip_id)
+    if trip.purge_state != PurgeState.ACTIVE or not trip.accepts_guardian_changes:
+        raise Refusal("closed")
+    return trip
+
+
 def _store(participant, kind, clean: bytes, content_type, pages, flags, *, actor) -> Document:
     trip_id = participant.trip_id
     document = Document(
@@ -164,9 +183,16 @@ def _store(participant, kind, clean: bytes, content_type, pages, flags, *, actor
     )
     # 7. only ciphertext is written; a crash before the commit leaves an orphan for the
     # reconciliation, never a plaintext file.
-    document.storage_name = vault.store(trip_id, clean, aad=document.aad)
+    try:
+        # Refused (VaultError) when the purge has started: no key is made for a purged trip.
+        document.storage_name = vault.store(trip_id, clean, aad=document.aad)
+    except vault.VaultError:
+        if not Trip.objects.filter(pk=trip_id, purge_state=PurgeState.ACTIVE).exists():
+            raise Refusal("closed") from None
+        raise
     try:
         with transaction.atomic():
+            _lock_open_trip(trip_id)
             locked = Participant.objects.select_for_update().get(pk=participant.pk)
             for older in locked.documents.all():
                 delete_document(older)  # replacing: one current document per participant
@@ -195,24 +221,33 @@ def declare_card(participant: Participant, *, actor=None) -> Document:
     """The child carries the My Number card: no file, nothing to review."""
     if not participant.trip.accepts_guardian_changes:
         raise refuse(participant, "closed", kind=DocumentKind.CARD_CARRIED, actor=actor)
-    with transaction.atomic():
-        locked = Participant.objects.select_for_update().get(pk=participant.pk)
-        for older in locked.documents.all():
-            delete_document(older)
-        document = Document.objects.create(
-            participant=locked, kind=DocumentKind.CARD_CARRIED, review_state=ReviewState.ACCEPTED
-        )
-        locked.state = ParticipantState.CARD_CARRIED
-        locked.save(update_fields=["state"])
-        participant.state = locked.state
-        record(
-            "card_declared",
-            actor=actor,
-            obj=document,
-            school=participant.trip.school_id,
-            trip=participant.trip_id,
-            kind=DocumentKind.CARD_CARRIED,
-        )
+    try:
+        with transaction.atomic():
+            _lock_open_trip(participant.trip_id)
+            locked = Participant.objects.select_for_update().get(pk=participant.pk)
+            for older in locked.documents.all():
+                delete_document(older)
+            document = Document.objects.create(
+                participant=locked,
+                kind=DocumentKind.CARD_CARRIED,
+                review_state=ReviewState.ACCEPTED,
+            )
+            locked.state = ParticipantState.CARD_CARRIED
+            locked.save(update_fields=["state"])
+            participant.state = locked.state
+            record(
+                "card_declared",
+                actor=actor,
+                obj=document,
+                school=participant.trip.school_id,
+                trip=participant.trip_id,
+                kind=DocumentKind.CARD_CARRIED,
+            )
+    except Refusal as refusal:
+        # Recorded after the rollback, or the audit event would be rolled back with it.
+        raise refuse(
+            participant, refusal.code, kind=DocumentKind.CARD_CARRIED, actor=actor
+        ) from None
     return document
 
 

@@ -100,7 +100,10 @@ def document_page(request: HttpRequest, uuid, page: int) -> HttpResponse:
     document, _role = document_for_user(request.user, uuid)
     if not document.has_file or not 1 <= page <= document.pages:
         raise Http404
-    data = document.read_content()
+    try:
+        data = document.read_content()
+    except vault.VaultError as exc:  # the key is gone: the purge has started
+        raise Http404 from exc
     if document.content_type == "application/pdf":
         try:
             png = pdfsafe.render_page(data, page - 1)

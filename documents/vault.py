@@ -23,6 +23,8 @@ from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 
+from trips.models import PurgeState, Trip
+
 from .models import TripKey
 
 FORMAT_VERSION = b"\x01"
@@ -98,20 +100,39 @@ def _unwrap(trip_key: TripKey) -> bytes:
 
 
 def data_key(trip_id: int, *, create: bool = False) -> bytes:
-    """The trip's data key; created on first use when `create` is set."""
+    """The trip's data key; created on first use when `create` is set.
+
+    `create` refuses (VaultError) unless the trip is still active: the purge destroys the key
+    when it marks the trip purging, and an upload finishing late must not bring it back. The
+    trip row is locked while the key is made, so this cannot interleave with the purge's start.
+    """
+    if create:
+        with transaction.atomic():
+            state = (
+                Trip.objects.select_for_update()
+                .filter(pk=trip_id)
+                .values_list("purge_state", flat=True)
+                .first()
+            )
+            if state != PurgeState.ACTIVE:
+                raise VaultError("this trip is being purged or gone: no new data key")
+            trip_key = TripKey.objects.filter(trip_id=trip_id).first()
+            if trip_key is None:
+                key = AESGCM.generate_key(bit_length=256)
+                key_id, wrapped = _wrap(trip_id, key)
+                try:
+                    with transaction.atomic():
+                        TripKey.objects.create(
+                            trip_id=trip_id, master_key_id=key_id, wrapped_key=wrapped
+                        )
+                    return key
+                except IntegrityError:
+                    # Two first uploads raced; the other one's key won, use it.
+                    trip_key = TripKey.objects.get(trip_id=trip_id)
+        return _unwrap(trip_key)
     trip_key = TripKey.objects.filter(trip_id=trip_id).first()
     if trip_key is None:
-        if not create:
-            raise VaultError("this trip has no data key (destroyed by the purge, or never made)")
-        key = AESGCM.generate_key(bit_length=256)
-        key_id, wrapped = _wrap(trip_id, key)
-        try:
-            with transaction.atomic():
-                TripKey.objects.create(trip_id=trip_id, master_key_id=key_id, wrapped_key=wrapped)
-            return key
-        except IntegrityError:
-            # Two first uploads raced; the other one's key won, use it.
-            trip_key = TripKey.objects.get(trip_id=trip_id)
+        raise VaultError("this trip has no data key (destroyed by the purge, or never made)")
     return _unwrap(trip_key)
 
 

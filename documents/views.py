@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+
+from schools.clientip import client_ip
 
 from . import intake, links, ratelimit
 from .forms import KIND_HELP, UploadForm
@@ -30,16 +34,34 @@ def _not_found(request) -> HttpResponse:
     return _private(render(request, "errors/404.html", status=404))
 
 
+def _unavailable(request) -> HttpResponse:
+    response = _private(render(request, "documents/unavailable.html", status=503))
+    response["Retry-After"] = "120"
+    return response
+
+
 def _gate(request: HttpRequest, token: str):
-    """The live link, or a ready 404/429 response. Misses per IP are throttled (guessing)."""
-    ip = ratelimit.client_ip(request)
-    if ratelimit.exceeded("miss", ip, ratelimit.UNKNOWN_TOKEN_PER_IP):
-        return None, _too_many(request)
-    if ratelimit.hit("ip", ip, ratelimit.REQUESTS_PER_IP):
+    """The live link, or a ready 404/429/503 response. Misses per IP are throttled (guessing).
+
+    Without the shared cache nothing can be counted. Reading the page stays possible (a guessed
+    token is hopeless at 192 bits; the throttle is a second line), but nothing is written: a
+    POST answers 503 until the cache is back, never an unthrottled upload or a 500.
+    """
+    ip = client_ip(request)
+    try:
+        limited = ratelimit.exceeded("miss", ip, ratelimit.UNKNOWN_TOKEN_PER_IP) or ratelimit.hit(
+            "ip", ip, ratelimit.REQUESTS_PER_IP
+        )
+    except ratelimit.Unavailable:
+        if request.method not in ("GET", "HEAD"):
+            return None, _unavailable(request)
+        limited = False
+    if limited:
         return None, _too_many(request)
     link = links.resolve(token)
     if link is None:
-        ratelimit.hit("miss", ip, ratelimit.UNKNOWN_TOKEN_PER_IP)
+        with contextlib.suppress(ratelimit.Unavailable):  # logged; the answer is 404 anyway
+            ratelimit.hit("miss", ip, ratelimit.UNKNOWN_TOKEN_PER_IP)
         return None, _not_found(request)
     return link, None
 
@@ -83,8 +105,11 @@ def _upload(request: HttpRequest, token: str, handler) -> HttpResponse:
         return _private(render(request, "documents/upload.html", _context(link, UploadForm())))
     if request.method != "POST":
         return _private(HttpResponse(status=405))
-    if ratelimit.hit("token", link.token_hash, ratelimit.UPLOADS_PER_TOKEN):
-        return _too_many(request)
+    try:
+        if ratelimit.hit("token", link.token_hash, ratelimit.UPLOADS_PER_TOKEN):
+            return _too_many(request)
+    except ratelimit.Unavailable:
+        return _unavailable(request)
 
     if request.POST.get("action") == "withdraw":
         try:
@@ -100,11 +125,13 @@ def _upload(request: HttpRequest, token: str, handler) -> HttpResponse:
     if not form.is_valid():
         return _private(render(request, "documents/upload.html", _context(link, form), status=400))
     kind = form.cleaned_data["kind"]
+    upload = request.FILES.get("file")
     try:
-        if kind == DocumentKind.CARD_CARRIED:
+        if kind == DocumentKind.CARD_CARRIED and upload is None:
             intake.declare_card(participant)
         else:
-            intake.accept(participant, kind, request.FILES.get("file"))
+            # card_carried with a file goes to the pipeline too, which refuses it with a reason.
+            intake.accept(participant, kind, upload)
     except intake.Refusal as refusal:
         return _refused(request, link, form, refusal)
     return _private(redirect(reverse("documents:receipt", args=[token])))

@@ -12,6 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
+from documents.vault import VaultError
+
 from . import services
 from .access import packet_for, trip_for_packets
 from .forms import BuildForm, PrintForm
@@ -91,7 +93,10 @@ def download(request: HttpRequest, uuid) -> HttpResponse:
     packet, role = packet_for(request.user, uuid)
     if packet.status != PacketStatus.DONE or not packet.storage_name:
         raise Http404
-    data = services.read_packet(packet)
+    try:
+        data = services.read_packet(packet)
+    except VaultError as exc:  # the trip's key is gone: the purge has started
+        raise Http404 from exc
     services.record_download(packet, request.user, role)
     response = HttpResponse(data, content_type="application/pdf")
     # No name in the file name: it ends up in download folders and browser history.

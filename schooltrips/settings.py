@@ -110,6 +110,11 @@ CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
 SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/")
+# How many reverse proxies in front of the site append to X-Forwarded-For (schools/clientip.py).
+# 0: the header is ignored and REMOTE_ADDR is the client (a forged header changes nothing).
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured("NUM_PROXIES must be 0 or more")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

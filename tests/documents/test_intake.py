@@ -73,7 +73,7 @@ def test_too_large_bytes_refused(participant, settings):
 
 
 def test_card_kind_with_a_file_is_refused(participant, settings):
-    _refused(participant, settings, files.blank_pdf(), "kind", kind="card_carried")
+    _refused(participant, settings, files.blank_pdf(), "card_with_file", kind="card_carried")
 
 
 def test_closed_trip_refuses(participant, settings):

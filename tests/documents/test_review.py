@@ -143,3 +143,12 @@ def test_trip_list_queries_do_not_grow_with_participants(
         ParticipantFactory(trip=trip)
     with django_assert_max_num_queries(12):
         assert client.get(f"/documents/trip/{trip.pk}/").status_code == 200
+
+
+def test_preview_answers_404_once_the_key_is_destroyed(document, nurse):
+    # The purge destroys the trip's key first, then the rows: a page opened in between.
+    from documents import vault
+
+    vault.destroy_data_key(document.participant.trip_id)
+    response = _client(nurse).get(f"/documents/{document.uuid}/page/1.png")
+    assert response.status_code == 404

@@ -253,3 +253,114 @@ def test_logs_hold_no_token_file_name_or_content(guardian, upload_url, token, ca
         assert needle not in captured
     details = repr(list(AuditEvent.objects.values_list("details", flat=True)))
     assert files.MARKER not in details and "yamada" not in details
+
+
+# --- consent, card declaration with a file -------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["no", "off", "0 ", "yes", "true", "ON"])
+def test_consent_must_be_exactly_on(guardian, upload_url, participant, value):
+    csrf = _csrf(guardian, upload_url)
+    payload = {"csrfmiddlewaretoken": csrf, "kind": "card_carried", "consent": value}
+    response = guardian.post(upload_url, payload)
+    assert response.status_code == 400
+    assert "利用目的と削除日への同意が必要です" in response.content.decode()
+    assert not Document.objects.exists()
+    participant.refresh_from_db()
+    assert participant.state != ParticipantState.CARD_CARRIED
+
+
+def test_card_carried_with_a_file_is_refused_with_the_reason(guardian, upload_url, participant):
+    response = _post(guardian, upload_url, files.png_image(), kind="card_carried")
+    assert response.status_code == 400
+    assert "ファイルを送れません" in response.content.decode()
+    assert not Document.objects.exists()
+    participant.refresh_from_db()
+    assert participant.state == ParticipantState.LINK_SENT
+    event = AuditEvent.objects.get(action="upload_refused")
+    assert event.details["reason"] == "card_with_file"
+
+
+# --- behind a reverse proxy -----------------------------------------------------------------
+
+
+def _guess_until_throttled(client, **headers) -> None:
+    for i in range(ratelimit.UNKNOWN_TOKEN_PER_IP[0]):
+        assert client.get(f"/u/{'x' * 31}{i % 10}/", **headers).status_code == 404
+    assert client.get("/u/" + "y" * 32 + "/", **headers).status_code == 429
+
+
+def test_behind_one_proxy_each_guardian_has_their_own_limit(upload_url, settings):
+    settings.NUM_PROXIES = 1
+    proxy = "10.0.0.1"
+    guesser = Client(REMOTE_ADDR=proxy)
+    _guess_until_throttled(guesser, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    # Another guardian behind the same proxy is not throttled...
+    other = Client(REMOTE_ADDR=proxy)
+    assert other.get(upload_url, HTTP_X_FORWARDED_FOR="198.51.100.20").status_code == 200
+    # ...and the guesser cannot escape by writing another address in front of the proxy's.
+    forged = "192.0.2.99, 203.0.113.7"
+    assert guesser.get(upload_url, HTTP_X_FORWARDED_FOR=forged).status_code == 429
+
+
+def test_without_trusted_proxies_a_forged_header_does_not_escape_the_limit(upload_url, settings):
+    settings.NUM_PROXIES = 0
+    client = Client(REMOTE_ADDR="10.0.0.1")
+    _guess_until_throttled(client, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert client.get(upload_url, HTTP_X_FORWARDED_FOR="198.51.100.20").status_code == 429
+
+
+# --- the shared cache is down ---------------------------------------------------------------
+
+
+@pytest.fixture
+def cache_down(settings):
+    # Nothing listens on port 1: every cache call fails at once with a connection error.
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"},
+    }
+
+
+def test_without_the_cache_the_page_still_opens(guardian, upload_url, token, cache_down, caplog):
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="documents.ratelimit")
+    response = guardian.get(upload_url)
+    assert response.status_code == 200
+    assert 'name="consent"' in response.content.decode()
+    assert any(r.levelno == logging.WARNING for r in caplog.records)
+    assert token not in caplog.text
+
+
+def test_without_the_cache_an_upload_answers_503_and_stores_nothing(
+    guardian, upload_url, participant, token, settings, caplog
+):
+    import logging
+
+    csrf = _csrf(guardian, upload_url)  # the page was opened while the cache answered
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"},
+    }
+    caplog.set_level(logging.WARNING)
+    payload = {"csrfmiddlewaretoken": csrf, "kind": "notice", "consent": "on"}
+    payload["file"] = SimpleUploadedFile("photo.png", files.png_image())
+    response = guardian.post(upload_url, payload)
+    assert response.status_code == 503
+    assert response["Retry-After"]
+    assert "no-store" in response["Cache-Control"]
+    html = response.content.decode()
+    assert "一時停止" in html and "try again" in html
+    assert not Document.objects.exists()
+    assert _stored_files(settings) == []
+    assert "rate limit cache unavailable" in caplog.text
+    assert token not in caplog.text
+    guardian.cookies["django_language"] = "en"
+    english = guardian.post(upload_url, {"csrfmiddlewaretoken": csrf, "action": "withdraw"})
+    assert english.status_code == 503
+    assert "一時停止" not in english.content.decode()
+
+
+def _stored_files(settings):
+    return [p for p in settings.VAULT_DIR.rglob("*") if p.is_file()]

@@ -189,3 +189,14 @@ def test_the_panel_queries_do_not_grow_with_packets(client, packet_trip, teacher
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many.captured_queries) == len(one.captured_queries)
+
+
+def test_the_download_answers_404_once_the_key_is_destroyed(client, built, teacher):
+    # The purge destroys the trip's key first, then the rows: a download asked in between.
+    from documents import vault
+
+    vault.destroy_data_key(built.trip_id)
+    client.force_login(teacher)
+    response = client.get(reverse("packets:download", args=[built.uuid]))
+    assert response.status_code == 404
+    assert not AuditEvent.objects.filter(action="packet_downloaded").exists()
