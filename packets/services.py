@@ -108,6 +108,9 @@ def run_build(packet_id: int) -> Packet | None:
         return _fail(packet, "timeout")
     except BuildError as exc:
         return _fail(packet, exc.code)
+    except vault.VaultError:
+        # The purge destroyed the trip's key while we built: the trip is closed, not broken.
+        return _fail(packet, "trip_closed")
     except Exception:
         # The traceback names our code and temp files, never document content.
         log.exception("packet %s failed", packet.pk)

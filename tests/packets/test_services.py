@@ -172,3 +172,23 @@ def test_a_build_logs_no_names_or_document_text(
     text = caplog.text
     for secret in ("青木", "井上", "上田", "マーカー", "pw-secret-9", "06131234"):
         assert secret not in text
+
+
+def test_a_purge_starting_mid_build_fails_the_build_as_closed(packet_trip, teacher, monkeypatch):
+    """The purge destroys the trip's key while the build runs: 'trip closed', no traceback."""
+    packet = Packet.objects.create(trip=packet_trip.trip, built_by=teacher)
+    original = services.build_packet
+
+    def build_then_purge_starts(*args, **kwargs):
+        built = original(*args, **kwargs)
+        vault.destroy_data_key(packet_trip.trip.pk)
+        packet_trip.trip.__class__.objects.filter(pk=packet_trip.trip.pk).update(
+            purge_state="purging"
+        )
+        return built
+
+    monkeypatch.setattr(services, "build_packet", build_then_purge_starts)
+    packet = services.run_build(packet.pk)
+    assert packet.status == PacketStatus.FAILED
+    assert packet.error_code == "trip_closed"
+    assert packet.storage_name == ""

@@ -39,3 +39,15 @@ def test_a_failure_below_the_limit_does_not_lock(client, teacher):
     client.post(url, {"username": teacher.username, "password": "wrong"})
     response = client.post(url, {"username": teacher.username, "password": PASSWORD})
     assert response.status_code == 302
+
+
+def test_lockout_counts_the_client_behind_the_proxy(client, teacher, settings):
+    """Behind one trusted proxy, a locked-out guest does not lock out the whole school."""
+    settings.NUM_PROXIES = 1
+    url = reverse("login")
+    attacker = {"HTTP_X_FORWARDED_FOR": "203.0.113.9", "REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(url, {"username": teacher.username, "password": "wrong"}, **attacker)
+    colleague = {"HTTP_X_FORWARDED_FOR": "198.51.100.7", "REMOTE_ADDR": "10.0.0.1"}
+    response = client.post(url, {"username": teacher.username, "password": PASSWORD}, **colleague)
+    assert response.status_code == 302
