@@ -60,6 +60,19 @@ class StateError(ValueError):
     pass
 
 
+def _record_trip_event(action: str, trip: Trip, actor, **details) -> None:
+    """Trip changes are the trip teachers' acts; the event names ids and codes only."""
+    audit.record(
+        action,
+        actor=actor,
+        role=Role.TEACHER,
+        obj=trip,
+        school=trip.school_id,
+        trip=trip,
+        **details,
+    )
+
+
 def refuse(user, kind: str, *, status: int) -> None:
     """Record an access-rule refusal: who, their role, what kind of object; never which one."""
     role = access.primary_membership(user)
@@ -115,14 +128,7 @@ def create_trip(trip: Trip, accompanying: Iterable, *, actor) -> Trip:
     with transaction.atomic():
         trip.save()
         trip.accompanying.set(accompanying)
-        audit.record(
-            "trip_created",
-            actor=actor,
-            role=Role.TEACHER,
-            obj=trip,
-            school=trip.school_id,
-            trip=trip,
-        )
+        _record_trip_event("trip_created", trip, actor)
     return trip
 
 
@@ -167,16 +173,7 @@ def change_trip(trip: Trip, accompanying: Iterable, *, actor) -> Trip:
         trip.save()
         trip.accompanying.set(accompanying)
         details = {"kind": "dates"} if moved else {}
-        audit.record(
-            "trip_changed",
-            actor=actor,
-            role=Role.TEACHER,
-            obj=trip,
-            school=trip.school_id,
-            trip=trip,
-            date=trip.purge_after,
-            **details,
-        )
+        _record_trip_event("trip_changed", trip, actor, date=trip.purge_after, **details)
     return trip
 
 
@@ -185,28 +182,14 @@ def lock(trip: Trip, *, actor) -> None:
     if trip.locked_at is None:
         trip.locked_at = timezone.now()
         trip.save(update_fields=["locked_at"])
-        audit.record(
-            "trip_locked",
-            actor=actor,
-            role=Role.TEACHER,
-            obj=trip,
-            school=trip.school_id,
-            trip=trip,
-        )
+        _record_trip_event("trip_locked", trip, actor)
 
 
 def unlock(trip: Trip, *, actor) -> None:
     if trip.locked_at is not None and not trip.is_closed:
         trip.locked_at = None
         trip.save(update_fields=["locked_at"])
-        audit.record(
-            "trip_unlocked",
-            actor=actor,
-            role=Role.TEACHER,
-            obj=trip,
-            school=trip.school_id,
-            trip=trip,
-        )
+        _record_trip_event("trip_unlocked", trip, actor)
 
 
 def cancel(trip: Trip, *, actor) -> None:
@@ -214,14 +197,7 @@ def cancel(trip: Trip, *, actor) -> None:
     if trip.cancelled_at is None:
         trip.cancelled_at = timezone.now()
         trip.save(update_fields=["cancelled_at"])
-        audit.record(
-            "trip_cancelled",
-            actor=actor,
-            role=Role.TEACHER,
-            obj=trip,
-            school=trip.school_id,
-            trip=trip,
-        )
+        _record_trip_event("trip_cancelled", trip, actor)
 
 
 def mark_collecting(trip: Trip) -> None:
