@@ -34,3 +34,9 @@ def client_ip(request) -> str:
     # still one a trusted proxy wrote (the same rule as Django REST framework's num_proxies).
     candidate = hops[-min(trusted, len(hops))]
     return candidate if _valid(candidate) else remote
+
+
+def client_ip_for_lockout(request) -> str | None:
+    """django-axes wants a real address or None (it parses the value)."""
+    address = client_ip(request)
+    return address if _valid(address) else None

@@ -261,7 +261,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # The lockout sees the same client address as our rate limits (NUM_PROXIES aware).
-AXES_CLIENT_IP_CALLABLE = "schools.clientip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "schools.clientip.client_ip_for_lockout"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
