@@ -34,7 +34,9 @@ def unchecked_trip_dates():
             finally:
                 cursor.execute("PRAGMA ignore_check_constraints = OFF")
         else:
-            # Rolled back with the test's transaction.
+            # Rolled back with the test's transaction. The fixtures' deferred foreign-key
+            # checks must run first: PostgreSQL refuses ALTER TABLE with pending trigger events.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE trips_trip DROP CONSTRAINT trip_dates_in_range")
             yield
 
