@@ -104,3 +104,28 @@ def _send_to_holder(subject: str, body: str, email: str) -> None:
         send_mail(subject, body, None, [email], fail_silently=True)
     except Exception as exc:
         logger.error("shredding request could not be sent (%s)", type(exc).__name__)
+
+
+def remind_outstanding_paper_copies(today=None) -> int:
+    """The daily reminder: ask again for every purged trip whose printed copies are not shredded.
+
+    At most once per school day, even if two beats run (a cache flag marks the day as done).
+    Returns how many trips were reminded about.
+    """
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from trips.models import PurgeState
+
+    today = today or timezone.localdate()
+    if not cache.add(f"retention:shred-reminder:{today.isoformat()}", 1, timeout=2 * 86400):
+        return 0
+    trips = Trip.objects.filter(
+        purge_state=PurgeState.PURGED,
+        paper_copies__shredded_at__isnull=True,
+    ).distinct()
+    count = 0
+    for trip in trips:
+        ask_to_shred_paper_copies(trip)
+        count += 1
+    return count

@@ -34,3 +34,12 @@ def purge_cancelled(*, trip_id: int) -> None:
         logger.info("purge_cancelled: trip %s is gone or not cancelled", trip_id)
         return
     purge.sweep(trigger="cancel")
+
+
+@shared_task(name="retention.remind_shredding", ignore_result=True)
+def remind_shredding() -> None:
+    """Daily: teachers still holding printed copies of purged trips are asked again."""
+    from . import alerts
+
+    trips = alerts.remind_outstanding_paper_copies()
+    logger.info("shredding reminders sent for %s trips", trips)

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -237,6 +238,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "retention.sweep",
         "schedule": 3600.0,
         "options": {"expires": 3000},
+    },
+    # Printed copies of purged trips stay on the admin's list until shredding is confirmed;
+    # their holders are reminded each morning (08:00 Asia/Tokyo).
+    "retention-remind-shredding": {
+        "task": "retention.remind_shredding",
+        "schedule": crontab(hour=8, minute=0),
+        "options": {"expires": 3600},
     },
 }
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import logging
 
 import pytest
@@ -240,3 +241,30 @@ def test_old_sweep_runs_are_pruned_but_certificates_keep_their_run_code(due_trip
     purge.sweep()
     assert not SweepRun.objects.filter(code=first.run).exists()
     assert DeletionCertificate.objects.get(trip=due_trip).run_code == first.run
+
+
+def test_holders_are_reminded_daily_until_they_confirm_shredding(due_trip):
+    from django.utils import timezone
+
+    from retention.alerts import remind_outstanding_paper_copies
+
+    due_trip.organiser.email = "teacher@school.example.jp"
+    due_trip.organiser.save()
+    purge.sweep()
+    mail.outbox.clear()
+    today = timezone.localdate()
+
+    assert remind_outstanding_paper_copies(today) == 1
+    assert len([m for m in mail.outbox if "teacher@school.example.jp" in m.to]) == 1
+    # A second beat on the same day sends nothing more.
+    assert remind_outstanding_paper_copies(today) == 0
+    assert len(mail.outbox) == 1
+
+    PaperCopy.objects.filter(trip=due_trip).update(shredded_at=timezone.now())
+    assert remind_outstanding_paper_copies(today + datetime.timedelta(days=1)) == 0
+
+
+def test_the_daily_reminder_is_scheduled(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["retention-remind-shredding"]
+    assert entry["task"] == "retention.remind_shredding"
+    assert entry["options"]["expires"] < 86400
