@@ -162,8 +162,14 @@ class Trip(models.Model):
 
     @property
     def accepts_guardian_changes(self) -> bool:
-        """Guardians may upload, replace or withdraw only before the lock (and the trip)."""
-        return self.status in (TripStatus.PREPARING, TripStatus.COLLECTING)
+        """Guardians may upload, replace or withdraw until the teacher locks the trip or it ends.
+
+        Upload links are valid until the trip's end (DESIGN.md §3): a family that forgot can
+        still send the document on the first day, unless the teacher has locked the trip.
+        """
+        if self.is_closed or self.locked_at is not None:
+            return False
+        return today_in_tokyo() <= self.end_date
 
     @property
     def is_closed(self) -> bool:

@@ -182,14 +182,12 @@ def test_guardian_can_download_nothing(guardian, upload_url, participant):
     assert guardian.get(f"/documents/{document.uuid}/download/").status_code == 302  # to login
 
 
-@pytest.mark.parametrize("change", ["locked", "started", "ended", "cancelled", "revoked"])
+@pytest.mark.parametrize("change", ["locked", "ended", "cancelled", "revoked"])
 def test_expired_or_revoked_links_answer_404(guardian, upload_url, participant, change):
     trip = participant.trip
     today = timezone.localdate()
     if change == "locked":
         trip.locked_at = timezone.now()
-    elif change == "started":
-        trip.start_date = today
     elif change == "ended":
         trip.start_date, trip.end_date = (
             today - datetime.timedelta(days=5),
@@ -364,3 +362,12 @@ def test_without_the_cache_an_upload_answers_503_and_stores_nothing(
 
 def _stored_files(settings):
     return [p for p in settings.VAULT_DIR.rglob("*") if p.is_file()]
+
+
+def test_a_link_stays_valid_during_the_trip_until_its_end(guardian, upload_url, participant):
+    """DESIGN §3: valid until the trip's end; a late family can still upload on day one."""
+    trip = participant.trip
+    trip.start_date = timezone.localdate()
+    trip.end_date = trip.start_date + datetime.timedelta(days=1)
+    trip.save()
+    assert guardian.get(upload_url).status_code == 200

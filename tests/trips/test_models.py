@@ -84,14 +84,25 @@ def test_status_follows_the_actions(school):
     assert trip.status_on(before) == TripStatus.PURGED
 
 
-def test_guardian_changes_stop_at_the_lock_or_the_start(school):
+def test_guardian_changes_stop_at_the_lock_or_the_end(school):
     today = timezone.localdate()
     trip = TripFactory(school=school, start_date=today + datetime.timedelta(days=5))
     assert trip.accepts_guardian_changes
     trip.locked_at = timezone.now()
     assert not trip.accepts_guardian_changes
-    started = TripFactory(school=school, start_date=today, end_date=today)
-    assert not started.accepts_guardian_changes
+    # During the trip (not locked) a late family can still upload; after its end, never.
+    ongoing = TripFactory(school=school, start_date=today, end_date=today)
+    assert ongoing.accepts_guardian_changes
+    ongoing.locked_at = timezone.now()
+    assert not ongoing.accepts_guardian_changes
+    ended = TripFactory(
+        school=school,
+        start_date=today - datetime.timedelta(days=3),
+        end_date=today - datetime.timedelta(days=1),
+    )
+    assert not ended.accepts_guardian_changes
+    cancelled = TripFactory(school=school, cancelled_at=timezone.now())
+    assert not cancelled.accepts_guardian_changes
 
 
 def test_purge_dates_after_the_trip_and_at_once_when_cancelled(school):
