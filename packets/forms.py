@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from schools.people import display_name
+
 from .services import MAX_COPIES, PASSWORD_MAX, PASSWORD_MIN
 
 
@@ -37,9 +39,7 @@ class PrintForm(forms.Form):
         # A list, not a queryset: the panel renders this form once per packet row.
         super().__init__(*args, **kwargs)
         self.holders = {user.pk: user for user in holders}
-        self.fields["holder"].choices = [
-            (user.pk, user.get_full_name() or user.get_username()) for user in holders
-        ]
+        self.fields["holder"].choices = [(user.pk, display_name(user)) for user in holders]
 
     def clean_holder(self):
         return self.holders[self.cleaned_data["holder"]]

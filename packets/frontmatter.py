@@ -22,6 +22,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from schools.people import display_name
+
 from .errors import BuildError
 
 ROWS_PER_INDEX_PAGE = 30
@@ -35,8 +37,7 @@ def font_path() -> str:
 
 
 def organiser_name(trip) -> str:
-    user = trip.organiser
-    return user.get_full_name() or user.get_username()
+    return display_name(trip.organiser)
 
 
 def index_pages(plan) -> list[list]:
@@ -56,7 +57,7 @@ def _context(plan, pages: list[list], *, with_cover: bool, first_page: int) -> d
         "school": trip.school,
         "group_name": plan.group_name,
         "organiser": organiser_name(trip),
-        "accompanying": [u.get_full_name() or u.get_username() for u in trip.accompanying.all()],
+        "accompanying": [display_name(u) for u in trip.accompanying.all()],
         "index_pages": pages,
         "stamped_rows": plan.stamped_rows,
         "participant_count": len(rows),
@@ -65,6 +66,8 @@ def _context(plan, pages: list[list], *, with_cover: bool, first_page: int) -> d
         "missing_count": sum(1 for row in rows if row.status == "missing"),
         "font_url": FONT_URL,
         "valid_until": trip.end_date,
+        # The same date the guardians consented to and the trip page shows.
+        "purge_due_at": trip.purge_due_at,
     }
 
 

@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from schools.people import display_name
 from students.models import Student
 
 from . import services
@@ -70,8 +71,7 @@ class TripForm(forms.ModelForm):
 
 
 def _teacher_label(user) -> str:
-    # Japanese order: family name first.
-    return f"{user.last_name} {user.first_name}".strip() or user.get_username()
+    return display_name(user)
 
 
 class AddClassForm(forms.Form):

@@ -9,6 +9,7 @@ import subprocess
 import pikepdf
 import pypdf
 import pytest
+from django.utils import timezone
 
 from packets.builder import A4, PRINT_DPI, BuildError, build_packet, plan_packet
 from tests.packets import samples
@@ -52,6 +53,9 @@ def test_cover_states_the_notice_the_co_payment_and_the_trip(whole, packet_trip)
     assert trip.start_date.isoformat() in cover and trip.end_date.isoformat() in cover
     assert "075-000-1234" in cover
     assert trip.organiser.get_username() in cover
+    # The deletion date guardians consented to (DESIGN §3 retention) is on the cover too.
+    assert "削除予定" in cover
+    assert timezone.localtime(trip.purge_due_at).strftime("%Y-%m-%d %H:%M") in cover
 
 
 def test_index_page_numbers_match_where_each_student_starts(whole, packet_trip):
