@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from schools.people import display_name
 
@@ -9,7 +10,7 @@ from .services import MAX_COPIES, PASSWORD_MAX, PASSWORD_MIN
 
 
 class BuildForm(forms.Form):
-    group_name = forms.ChoiceField(label=_("対象"), required=False)
+    group_name = forms.ChoiceField(label=pgettext_lazy("packet scope", "対象"), required=False)
     password = forms.CharField(
         label=_("パスワード（タブレットで持ち歩く場合）"),
         required=False,
