@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from schools.audit import ACTIONS
+from schools.audit import ACTION_LABELS
 from trips.models import Participant, Trip
 
 from .models import IncidentNote
@@ -31,7 +31,8 @@ class AuditFilterForm(forms.Form):
         self.fields["trip"].queryset = Trip.objects.filter(school=school)
         self.fields["actor"].queryset = get_user_model().objects.filter(memberships__school=school)
         self.fields["actor"].label_from_instance = lambda user: user.get_username()
-        self.fields["action"].choices = [("", "---------")] + [(a, a) for a in sorted(ACTIONS)]
+        # Labels for people, codes in the query string (and in the CSV export).
+        self.fields["action"].choices = [("", "---------"), *ACTION_LABELS.items()]
 
     def apply(self, queryset):
         if not self.is_valid():

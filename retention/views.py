@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from documents.models import Document
 from packets.models import Packet, PaperCopy
 from schools.access import memberships, role_in, trip_role
-from schools.audit import record
+from schools.audit import action_label, object_type_label, record
 from schools.models import AuditEvent, Role, School
 from trips.models import PurgeState, Trip
 
@@ -133,6 +133,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     names = _usernames(page.object_list)
     for event in page.object_list:
         event.actor_name = names.get(event.actor_id, "")
+        event.action_label = action_label(event.action)
+        event.object_label = object_type_label(event.object_type)
+        event.role_label = Role(event.actor_role).label if event.actor_role in Role.values else ""
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent
 
@@ -71,6 +72,81 @@ ACTIONS: frozenset[str] = frozenset(
         "audit_exported",
     }
 )
+
+# What the audit log page shows for each action; the CSV export keeps the codes (machine-readable).
+# Ordered by domain, like ACTIONS, so that the filter's dropdown groups related actions.
+ACTION_LABELS: dict[str, str] = {
+    "login": _("ログイン"),
+    "login_failed": _("ログイン失敗"),
+    "logout": _("ログアウト"),
+    "lockout": _("ログインの一時停止"),
+    "access_denied": _("アクセス拒否"),
+    "student_created": _("生徒の登録"),
+    "student_changed": _("生徒の変更"),
+    "student_deactivated": _("生徒の無効化"),
+    "roster_imported": _("名簿の取り込み"),
+    "trip_created": _("旅行の作成"),
+    "trip_changed": _("旅行の変更"),
+    "trip_locked": _("旅行のロック"),
+    "trip_unlocked": _("旅行のロック解除"),
+    "trip_cancelled": _("旅行中止"),
+    "participants_added": _("参加者の追加"),
+    "participant_removed": _("参加者の除外"),
+    "groups_assigned": _("班分け"),
+    "link_created": _("提出用リンクの発行"),
+    "link_revoked": _("提出用リンクの無効化"),
+    "invitation_sent": _("案内メールの送信"),
+    "letter_printed": _("案内文の印刷"),
+    "upload_accepted": _("提出の受付"),
+    "upload_refused": _("提出の拒否"),
+    "card_declared": _("カード持参の申告"),
+    "document_viewed": _("書類の閲覧"),
+    "document_downloaded": _("書類のダウンロード"),
+    "document_accepted": _("書類の受理"),
+    "document_rejected": _("書類の差し戻し"),
+    "document_withdrawn": _("書類の取り下げ"),
+    "document_deleted": _("書類の削除"),
+    "keys_rotated": _("暗号鍵の更新"),
+    "packet_requested": _("提示用書類一式の作成依頼"),
+    "packet_built": _("提示用書類一式の作成完了"),
+    "packet_failed": _("提示用書類一式の作成失敗"),
+    "packet_downloaded": _("提示用書類一式のダウンロード"),
+    "packet_printed": _("提示用書類一式の印刷"),
+    "packet_deleted": _("提示用書類一式の削除"),
+    "paper_copy_registered": _("印刷物の登録"),
+    "paper_copy_shredded": _("印刷物の裁断"),
+    "purge_started": _("削除開始"),
+    "purge_completed": _("削除完了"),
+    "purge_failed": _("削除失敗"),
+    "orphans_removed": _("不要ファイルの削除"),
+    "certificate_viewed": _("削除証明書の閲覧"),
+    "incident_recorded": _("受診記録の作成"),
+    "audit_exported": _("監査記録の書き出し"),
+}
+
+# The recorded object's model name (`_meta.model_name`) as the page shows it.
+OBJECT_TYPE_LABELS: dict[str, str] = {
+    "school": _("学校"),
+    "student": _("生徒"),
+    "trip": _("旅行"),
+    "participant": _("参加者"),
+    "uploadlink": _("提出用リンク"),
+    "document": _("書類"),
+    "packet": _("提示用書類一式"),
+    "papercopy": _("印刷物"),
+    "deletioncertificate": _("削除証明書"),
+    "incidentnote": _("受診記録"),
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+def object_type_label(object_type: str) -> str:
+    """A label for a model name; an unknown one is shown as its code, never hidden."""
+    return OBJECT_TYPE_LABELS.get(object_type, object_type)
+
 
 # Each detail key has one type: a count, a flag, a date, or a short machine code.
 COUNT_KEYS = frozenset(

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from packets.models import PaperCopy
 from retention import purge
@@ -320,3 +322,44 @@ def test_incident_page_queries_do_not_grow(client, nurse, school, django_assert_
     with django_assert_max_num_queries(len(one.captured_queries)):
         response = client.get(url)
     assert len(response.context["notes"]) == 5
+
+
+def _purge_cell(body: str, trip) -> str:
+    """The text of the dashboard's "削除" cell in the trip's row."""
+    row = re.search(r"<tr[^>]*>\s*<td>" + re.escape(trip.title) + r"</td>(.*?)</tr>", body, re.S)
+    return re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)[4]
+
+
+def test_dashboard_deletion_column_shows_a_dash_until_the_purge_then_the_date(
+    client, school_admin, school, purged_trip
+):
+    held = filled_trip(school, days_ago=-20, title="まだ先の旅行")
+    body = _login(client, school_admin).get(reverse("retention:dashboard")).content.decode()
+    waiting = _purge_cell(body, held)
+    assert "保管中" not in waiting and "—" in waiting and "未削除" in waiting
+    done = _purge_cell(body, purged_trip)
+    certificate = DeletionCertificate.objects.get(trip=purged_trip)
+    assert timezone.localtime(purged_trip.purged_at).strftime("%Y-%m-%d %H:%M") in done
+    assert reverse("retention:certificate", args=[certificate.pk]) in done
+
+
+def test_purged_trip_page_says_when_its_documents_were_deleted(client, purged_trip):
+    certificate = DeletionCertificate.objects.get(trip=purged_trip)
+    body = (
+        _login(client, purged_trip.organiser)
+        .get(reverse("trips:detail", args=[purged_trip.pk]))
+        .content.decode()
+    )
+    panel = body[body.index('id="retention-panel"') :]
+    date = timezone.localtime(purged_trip.purged_at).strftime("%Y-%m-%d %H:%M")
+    assert f"この旅行の書類と提示用書類一式は {date} にすべて削除しました。" in panel
+    assert "書類はもう保管されていません" in panel
+    assert reverse("retention:certificate", args=[certificate.pk]) in panel
+
+
+def test_trip_page_before_the_purge_does_not_say_deleted(client, school):
+    from tests.retention.conftest import ended_trip
+
+    trip = ended_trip(school, days_ago=-20)
+    body = _login(client, trip.organiser).get(reverse("trips:detail", args=[trip.pk])).content
+    assert b'id="retention-purged"' not in body
