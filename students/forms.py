@@ -44,6 +44,10 @@ class GuardianForm(forms.ModelForm):
         model = Guardian
         fields = ["name", "email", "phone"]
 
+    def clean_email(self) -> str:
+        # Stored lower-cased, as the roster import does, so both find the same guardian.
+        return self.cleaned_data["email"].strip().lower()
+
     def clean(self):
         data = super().clean()
         if not data.get("name") and not data.get("email"):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from schools.models import School
@@ -70,7 +71,8 @@ class Row:
     name: str
     kana: str
     guardian_email: str
-    # Filled by `parse_roster` against the current roster: None for a new student.
+    # Filled by `parse_roster` against the current roster: None for a new student; `changes`
+    # names the STUDENT_FIELDS that differ, and "guardian_email" for a guardian to be linked.
     existing_id: int | None = None
     changes: list[str] = field(default_factory=list)
 
@@ -282,6 +284,8 @@ def parse_roster(data: bytes, school: School) -> RosterFile:
 
 
 def _compare_with_roster(result: RosterFile, school: School) -> None:
+    """Mark known students and what the import would change: their fields, and a guardian
+    e-mail not yet linked to them (apply_roster links it, so the row counts as updated)."""
     numbers = [r.student_number for r in result.rows]
     existing = {
         s.student_number: s
@@ -289,12 +293,30 @@ def _compare_with_roster(result: RosterFile, school: School) -> None:
             "id", "student_number", *STUDENT_FIELDS
         )
     }
+    linked = _linked_emails([s.pk for s in existing.values()])
     for row in result.rows:
         student = existing.get(row.student_number)
         if student is None:
             continue
         row.existing_id = student.pk
         row.changes = [f for f in STUDENT_FIELDS if getattr(student, f) != getattr(row, f)]
+        if row.guardian_email and row.guardian_email not in linked.get(student.pk, ()):
+            row.changes.append("guardian_email")
+
+
+def _linked_emails(student_ids: list[int]) -> dict[int, set[str]]:
+    """Student id -> the lower-cased e-mails of the guardians already linked to them."""
+    if not student_ids:
+        return {}
+    links: dict[int, set[str]] = {}
+    pairs = (
+        Guardian.students.through.objects.filter(student_id__in=student_ids)
+        .annotate(email=Lower("guardian__email"))
+        .values_list("student_id", "email")
+    )
+    for student_id, email in pairs:
+        links.setdefault(student_id, set()).add(email)
+    return links
 
 
 @transaction.atomic
@@ -308,8 +330,14 @@ def apply_roster(parsed: RosterFile, school: School) -> ImportResult:
         Student(school=school, student_number=r.student_number, **_fields(r)) for r in parsed.to_add
     ]
     Student.objects.bulk_create(new, batch_size=500)
+    # A row counts as updated when its student's fields or guardians change (as in the preview);
+    # only the rows whose fields changed are written back.
     changed = [r for r in parsed.to_update if r.changes]
-    updates = [Student(pk=r.existing_id, school=school, **_fields(r)) for r in changed]
+    updates = [
+        Student(pk=r.existing_id, school=school, **_fields(r))
+        for r in changed
+        if any(f in STUDENT_FIELDS for f in r.changes)
+    ]
     Student.objects.bulk_update(updates, STUDENT_FIELDS, batch_size=500)
     _link_guardians(parsed, school)
     return ImportResult(
@@ -325,11 +353,18 @@ def _link_guardians(parsed: RosterFile, school: School) -> None:
     wanted = {r.student_number: r.guardian_email for r in parsed.rows if r.guardian_email}
     if not wanted:
         return
-    guardians = {
-        g.email.lower(): g
-        for g in Guardian.objects.filter(school=school, email__in=set(wanted.values()))
-    }
-    missing = sorted(set(wanted.values()) - set(guardians))
+    emails = set(wanted.values())  # lower-cased by _parse_row
+    # Match case-insensitively: a guardian stored as "Parent@Example.jp" is the same guardian.
+    # Should a school already hold two spellings of one address, the older guardian is used.
+    guardians: dict[str, Guardian] = {}
+    for g in (
+        Guardian.objects.filter(school=school)
+        .annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=emails)
+        .order_by("pk")
+    ):
+        guardians.setdefault(g.email_lower, g)
+    missing = sorted(emails - set(guardians))
     created = Guardian.objects.bulk_create([Guardian(school=school, email=e) for e in missing])
     if any(g.pk is None for g in created):  # backends that return no ids (none we use today)
         created = list(Guardian.objects.filter(school=school, email__in=missing))

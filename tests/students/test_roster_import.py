@@ -7,7 +7,7 @@ from django.utils import translation
 from schools.models import AuditEvent
 from students.models import Guardian, Student
 from students.roster import apply_roster, parse_roster
-from tests.factories import SchoolFactory, StudentFactory
+from tests.factories import GuardianFactory, SchoolFactory, StudentFactory
 
 HEADER_JA = "学籍番号,学年,組,出席番号,氏名,ふりがな,保護者メール"
 TAKAHASHI = "髙橋 一郎"  # 髙 (U+9AD9) is not the 高 of the JIS basic set
@@ -221,3 +221,48 @@ def test_sample_roster_in_docs_imports(school, capsys):
 def test_a_bad_lines_twin_is_reported_as_a_duplicate(school):
     parsed = parse_roster(csv_bytes([HEADER_JA, "7,x,1,1,一,,", "7,1,1,2,二,,"]), school)
     assert [(p.line, p.column) for p in parsed.problems] == [(2, "学年"), (3, "学籍番号")]
+
+
+def test_a_new_guardian_email_is_a_change_in_the_preview_and_the_counts(school):
+    """The preview, apply_roster and the command agree: linking a guardian updates the row."""
+    student = StudentFactory(school=school, student_number="1", grade=1, class_name="1", number=1)
+    GuardianFactory(school=school, email="old@example.jp").students.add(student)
+    line = f"1,1,1,1,{student.name},{student.kana},new@example.jp"
+    parsed = parse_roster(csv_bytes([HEADER_JA, line]), school)
+    assert parsed.ok
+    assert [r.changes for r in parsed.to_update] == [["guardian_email"]]
+    result = apply_roster(parsed, school)
+    assert (result.added, result.updated, result.unchanged) == (0, 1, 0)
+    assert sorted(student.guardians.values_list("email", flat=True)) == [
+        "new@example.jp",
+        "old@example.jp",
+    ]
+    # Once linked, the same file changes nothing; a row without an e-mail unlinks nobody.
+    _, again = import_ok(school, csv_bytes([HEADER_JA, line]))
+    assert (again.updated, again.unchanged) == (0, 1)
+    blank = parse_roster(csv_bytes([HEADER_JA, line.rsplit(",", 1)[0] + ","]), school)
+    assert [r.changes for r in blank.to_update] == [[]]
+
+
+def test_command_counts_a_guardian_only_change_as_updated(school, tmp_path, capsys):
+    student = StudentFactory(school=school, student_number="1", grade=1, class_name="1", number=1)
+    path = tmp_path / "roster.csv"
+    path.write_bytes(csv_bytes([HEADER_JA, f"1,1,1,1,{student.name},{student.kana},p@example.jp"]))
+    call_command("import_roster", school.code, str(path))
+    assert "added 0, updated 1, unchanged 0" in capsys.readouterr().out
+    assert list(student.guardians.values_list("email", flat=True)) == ["p@example.jp"]
+
+
+def test_a_guardian_stored_in_mixed_case_is_matched_not_duplicated(school):
+    older = StudentFactory(school=school, student_number="1", grade=2, class_name="1", number=1)
+    guardian = GuardianFactory(school=school, email="Parent@Example.JP")
+    guardian.students.add(older)
+    lines = [
+        HEADER_JA,
+        f"1,2,1,1,{older.name},{older.kana},parent@example.jp",
+        "2,1,1,2,弟,,PARENT@example.jp",
+    ]
+    _parsed, result = import_ok(school, csv_bytes(lines))
+    assert (result.added, result.updated, result.unchanged) == (1, 0, 1)
+    assert Guardian.objects.filter(school=school).count() == 1
+    assert set(guardian.students.values_list("student_number", flat=True)) == {"1", "2"}

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from schools.models import AuditEvent
 from students import roster
+from students.forms import GuardianForm
 from students.models import Guardian, Student
 from tests.factories import GuardianFactory, StudentFactory
 
@@ -228,3 +229,25 @@ def test_another_schools_guardian_cannot_be_unlinked(client, school, teacher):
     url = reverse("students:guardian_remove", args=[student.pk, foreign.pk])
     assert client.post(url).status_code == 404
     assert Guardian.objects.filter(pk=foreign.pk).exists()
+
+
+def test_import_preview_counts_a_new_guardian_as_an_update(client, school, teacher):
+    student = StudentFactory(school=school, student_number="1", grade=1, class_name="1", number=1)
+    content = f"{HEADER}\n1,1,1,1,{student.name},{student.kana},p@example.jp\n".encode()
+    client.force_login(teacher)
+    page = upload(client, content).content.decode()
+    assert "追加 0人、更新 1人" in page
+    assert "変更なし" not in page
+    response = client.post(
+        reverse("students:import"), {"payload": payload_of(page), "confirm": "1"}
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="roster_imported", details__status="done")
+    assert (event.details["added"], event.details["updated"]) == (0, 1)
+    assert list(student.guardians.values_list("email", flat=True)) == ["p@example.jp"]
+
+
+def test_guardian_form_stores_the_email_in_lower_case(school):
+    form = GuardianForm({"name": "", "email": " Parent@Example.JP ", "phone": ""})
+    assert form.is_valid(), form.errors
+    assert form.save(commit=False).email == "parent@example.jp"
