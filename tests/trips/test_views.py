@@ -227,3 +227,15 @@ def test_pages_are_translated_to_english(client, trip, teacher):
     assert "Add participants" in detail and "Collection progress" in detail
     roster = client.get(reverse("students:roster")).content.decode()
     assert "Import a CSV" in roster
+
+
+def test_a_purged_trip_page_says_when_its_documents_were_deleted(client, trip, teacher):
+    from django.utils import timezone
+
+    trip.purge_state = "purged"
+    trip.purged_at = timezone.now()
+    trip.save()
+    client.force_login(teacher)
+    page = client.get(reverse("trips:detail", args=[trip.pk])).content.decode()
+    assert "削除済み" in page
+    assert "書類の削除予定" not in page
