@@ -65,7 +65,9 @@ class DeletionCertificate(models.Model):
     """
 
     trip = models.OneToOneField(Trip, on_delete=models.PROTECT, related_name="deletion_certificate")
-    number = models.CharField(max_length=20, unique=True)
+    # DC-<YYYYMMDD>-<trip id>-<4 hex>: 64 fits any bigint id with room to spare (PostgreSQL
+    # enforces the length, SQLite does not, so a short field failed only in production).
+    number = models.CharField(max_length=64, unique=True)
     run = models.ForeignKey(SweepRun, null=True, on_delete=models.SET_NULL, related_name="+")
     run_code = models.CharField(max_length=20)
     reason = models.CharField(max_length=10, choices=PurgeReason.choices)

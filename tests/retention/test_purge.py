@@ -268,3 +268,14 @@ def test_the_daily_reminder_is_scheduled(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["retention-remind-shredding"]
     assert entry["task"] == "retention.remind_shredding"
     assert entry["options"]["expires"] < 86400
+
+
+def test_certificate_number_fits_any_trip_id(school):
+    """A trip id of ten digits made the number outgrow its column on PostgreSQL (issue 14)."""
+    big_id = 2**63 - 1  # the largest id a BigAutoField holds
+    filled_trip(school, id=big_id)
+    report = purge.sweep()
+    assert report.ok and [outcome.trip_id for outcome in report.purged] == [big_id]
+    certificate = DeletionCertificate.objects.get(trip_id=big_id)
+    assert f"-{big_id}-" in certificate.number
+    assert len(certificate.number) <= DeletionCertificate._meta.get_field("number").max_length
