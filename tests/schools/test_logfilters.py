@@ -28,3 +28,11 @@ def test_the_configured_handler_never_writes_a_token(client, db):
     output = stream.getvalue()
     assert "SECRET-TOKEN" not in output
     assert "Not Found" in output
+
+
+def test_redact_keeps_uuids_whole_but_not_digits_beside_them():
+    task_id = "0f8fad5b-d9cb-469f-a165-708677289501"
+    digits_only = "12345678-1234-1234-1234-123456789012"
+    text = redact(f"task {task_id} and {digits_only} next to 1234 5678 9018")
+    assert task_id in text and digits_only in text
+    assert "1234 5678 9018" not in text

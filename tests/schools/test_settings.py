@@ -41,6 +41,7 @@ def _production_env(**extra) -> dict:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "VAULT_KEYS": f"k1:{key}",
         "ALLOWED_HOSTS": "schooltrips.example.jp",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
     }
     env.update(extra)
     return env
@@ -99,3 +100,21 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_the_console_mail_backend(tmp_path):
+    """It would print whole mails (links, names, rejection reasons) into the worker's log."""
+    env = _production_env(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend")
+    result = _run(PRINT_DB, tmp_path, **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "ALLOW_CONSOLE_EMAIL" in result.stderr
+    allowed = _run(PRINT_DB, tmp_path, **env, ALLOW_CONSOLE_EMAIL="1")
+    assert allowed.returncode == 0, allowed.stderr
+
+
+@pytest.mark.parametrize(("proxies", "expected"), [("0", "None"), ("1", "HTTP_X_FORWARDED_PROTO")])
+def test_forwarded_proto_is_trusted_only_behind_a_proxy(tmp_path, proxies, expected):
+    code = SETUP + "h = s.SECURE_PROXY_SSL_HEADER; print(h[0] if h else None)"
+    result = _run(code, tmp_path, **_production_env(NUM_PROXIES=proxies))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected

@@ -1,0 +1,69 @@
+"""Site-wide response headers and input checks that no single view should have to remember."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+# Nothing on the site needs these browser features. The guardian's camera button is a file
+# input with `capture`, which opens the camera app without the page asking for camera access.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
+
+
+class PermissionsPolicyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+def _has_nul(querydict) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in querydict.lists())
+
+
+class RefuseNulBytesMiddleware:
+    """A NUL character in a query string or form field answers 400 with a clear page.
+
+    PostgreSQL cannot store NUL in text, so such a value would otherwise end as a 500 wherever a
+    view reads the raw request. Form bodies are checked in process_view, after the CSRF check has
+    parsed them anyway; views exempt from that check (the guardian's upload) parse their own body
+    after installing a size-limiting upload handler, so they are left alone: they read only form
+    fields, whose CharField already refuses NUL.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _has_nul(request.GET):
+            return _refuse(request)
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if request.method == "POST" and not getattr(view_func, "csrf_exempt", False):
+            if _has_nul(request.POST):
+                return _refuse(request)
+        return None
+
+
+def _refuse(request: HttpRequest) -> HttpResponse:
+    return render(request, "errors/400_nul.html", status=400)
