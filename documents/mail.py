@@ -13,6 +13,11 @@ from . import links
 from .models import Document, UploadLink
 
 
+def _subject(template: str, context: dict) -> str:
+    """One line of plain text: a line break (e.g. from a trip title) would make the mail invalid."""
+    return " ".join(render_to_string(template, context).split())
+
+
 def _addresses(participant) -> list[str]:
     return sorted({g.email for g in participant.student.guardians.all() if g.email})
 
@@ -30,7 +35,7 @@ def send_invitation(link: UploadLink) -> int:
             "url": links.url_for(link),
             "purge_after": trip.purge_after,
         }
-        subject = render_to_string("documents/email/invitation_subject.txt", context).strip()
+        subject = _subject("documents/email/invitation_subject.txt", context)
         body = render_to_string("documents/email/invitation.txt", context)
     send_mass_mail(
         [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses],
@@ -61,7 +66,7 @@ def send_rejection(document: Document) -> int:
             "reason": document.reject_reason,
             "url": links.url_for(link) if link else "",
         }
-        subject = render_to_string("documents/email/rejected_subject.txt", context).strip()
+        subject = _subject("documents/email/rejected_subject.txt", context)
         body = render_to_string("documents/email/rejected.txt", context)
     send_mass_mail(
         [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses],

@@ -221,7 +221,7 @@ def invite(request: HttpRequest, trip_pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_POST  # it issues missing links and audits the printing: never on a prefetch or crawl
 def letters_pdf(request: HttpRequest, trip_pk: int) -> HttpResponse:
     trip = trip_for_links(request.user, trip_pk)
     if not links.is_open(trip):

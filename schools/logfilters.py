@@ -11,7 +11,9 @@ _DIGITS = re.compile(r"(?<!\d)(?:\d[ \-\u3000]?){10,}\d(?!\d)")
 _FULLWIDTH_DIGITS = re.compile(r"[０-９]{6,}")
 # A UUID (request ids, task ids) is a random identifier, not personal data: its last group may be
 # twelve digits, which the digit rule would otherwise blank out.
-_UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+_UUID = re.compile(
+    r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+)
 
 
 def _redact_digits(text: str) -> str:

@@ -37,7 +37,9 @@ class PermissionsPolicyMiddleware:
 
 
 def _has_nul(querydict) -> bool:
-    return any("\x00" in key or any("\x00" in v for v in values) for key, values in querydict.lists())
+    return any(
+        "\x00" in key or any("\x00" in v for v in values) for key, values in querydict.lists()
+    )
 
 
 class RefuseNulBytesMiddleware:
@@ -59,9 +61,9 @@ class RefuseNulBytesMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
-        if request.method == "POST" and not getattr(view_func, "csrf_exempt", False):
-            if _has_nul(request.POST):
-                return _refuse(request)
+        exempt = getattr(view_func, "csrf_exempt", False)
+        if request.method == "POST" and not exempt and _has_nul(request.POST):
+            return _refuse(request)
         return None
 
 

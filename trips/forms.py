@@ -45,6 +45,13 @@ class TripForm(forms.ModelForm):
                 "開始後または書類を保管中のため、日程は前にだけずらせます。"
             )
 
+    def clean_title(self) -> str:
+        # A one-line title: it heads letters, the packet cover and e-mail subjects.
+        return " ".join(self.cleaned_data["title"].split())
+
+    def clean_destination(self) -> str:
+        return " ".join(self.cleaned_data["destination"].split())
+
     def clean(self):
         data = super().clean()
         for name in ("start_date", "end_date"):

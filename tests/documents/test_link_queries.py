@@ -49,7 +49,7 @@ def no_pdf(monkeypatch):
 
 
 def _letters(client, trip):
-    response = client.get(f"/documents/trip/{trip.pk}/letters.pdf")
+    response = client.post(f"/documents/trip/{trip.pk}/letters.pdf")
     assert response.status_code == 200
 
 

@@ -81,7 +81,7 @@ def test_letters_pdf_has_one_page_per_student_with_qr(trip, participant, teacher
     ParticipantFactory(trip=trip)
     client = Client()
     client.force_login(teacher)
-    response = client.get(f"/documents/trip/{trip.pk}/letters.pdf")
+    response = client.post(f"/documents/trip/{trip.pk}/letters.pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     doc = pypdfium2.PdfDocument(response.content)
@@ -174,3 +174,44 @@ def test_rotation_command_keeps_files_readable(participant, settings):
     assert "re-wrapped 1" in out.getvalue()
     settings.VAULT_KEYS = new  # the old key is gone: the file still reads
     assert Document.objects.get().read_content() == content
+
+
+def test_invitation_subject_is_one_plain_line_whatever_the_title(trip, participant):
+    """A title with a line break made every invitation fail; `&` arrived as `&amp;` (issue 14)."""
+    from documents import mail as guardian_mail
+
+    trip.title = "春の\r\n修学旅行 A&B <京都>"
+    trip.save(update_fields=["title"])
+    link = links.issue(participant)
+    assert guardian_mail.send_invitation(link) == 1
+    subject = mail.outbox[0].subject
+    assert subject == "【春の 修学旅行 A&B <京都>】健康保険の資格確認書類のご提出のお願い"
+    assert "&amp;" not in mail.outbox[0].body and "&lt;" not in mail.outbox[0].body
+
+
+def test_trip_form_keeps_titles_on_one_line(school, teacher):
+    from trips.forms import TripForm
+    from trips.models import Trip
+
+    data = {
+        "title": "春の\n修学旅行",
+        "kind": "school_trip",
+        "destination": "京都\r\n奈良",
+        "start_date": "2027-05-10",
+        "end_date": "2027-05-12",
+        "organiser": teacher.pk,
+        "contact_phone": "03-0000-0000",
+    }
+    form = TripForm(data, teachers=type(teacher).objects.all(), instance=Trip(school=school))
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["title"] == "春の 修学旅行"
+    assert form.cleaned_data["destination"] == "京都 奈良"
+
+
+def test_letters_are_never_made_by_a_get(trip, participant, teacher):
+    """A GET (a prefetch, a crawler, a shared link) issues no link and audits nothing."""
+    client = Client()
+    client.force_login(teacher)
+    assert client.get(f"/documents/trip/{trip.pk}/letters.pdf").status_code == 405
+    assert not UploadLink.objects.exists()
+    assert not AuditEvent.objects.filter(action="letter_printed").exists()
