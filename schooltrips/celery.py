@@ -3,9 +3,24 @@
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "schooltrips.settings")
 
 app = Celery("schooltrips", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def use_django_logging(**kwargs) -> None:
+    """Worker and beat log through settings.LOGGING, redaction filter included.
+
+    Without a receiver for this signal Celery installs its own handlers on the root logger, which
+    lack the filter that keeps tokens and long digit runs out of the web's logs.
+    """
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

@@ -367,12 +367,21 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- E-mail: console by default.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-# The console backend prints whole mails (upload links, children's names, rejection reasons) into
-# the worker's log. Production refuses it unless an operator says so explicitly (a test machine).
+# Development logs that a mail would go (never its text); production sends by SMTP.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "schools.devmail.LogOnlyEmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+# The console and file backends write whole mails (upload links, children's names, rejection
+# reasons) into logs or files, and the log-only one sends nothing: production refuses them unless
+# an operator says so explicitly (a test machine).
 if (
     not DEBUG
-    and EMAIL_BACKEND.endswith((".console.EmailBackend", ".filebased.EmailBackend"))
+    and EMAIL_BACKEND.endswith(
+        (".console.EmailBackend", ".filebased.EmailBackend", ".LogOnlyEmailBackend")
+    )
     and not env_bool("ALLOW_CONSOLE_EMAIL", False)
 ):
     raise ImproperlyConfigured(
