@@ -25,7 +25,8 @@ school = factories.SchoolFactory()
 student = factories.StudentFactory(school=school, name="カナリア 花子")
 guardian = factories.GuardianFactory(school=school, email="kanaria@example.jp")
 student.guardians.add(guardian)
-participant = factories.ParticipantFactory(trip=factories.TripFactory(school=school), student=student)
+trip = factories.TripFactory(school=school)
+participant = factories.ParticipantFactory(trip=trip, student=student)
 link = links.issue(participant)
 document = Document(participant=participant, kind=DocumentKind.NOTICE, content_type="image/jpeg",
                     size=3, sha256="0" * 64, pages=1,
@@ -73,16 +74,14 @@ def test_worker_output_holds_no_token_name_or_reason(tmp_path):
             env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
-            manage(
-                "shell",
-                "--no-imports",
-                "-c",
-                "from schooltrips.celery import app\n"
-                f"app.send_task('documents.send_invitation', kwargs={{'link_id': {link_id}}}, "
-                f"queue='{queue}')\n"
-                f"app.send_task('documents.send_rejection', kwargs={{'document_id': {document_id}}},"
-                f" queue='{queue}')\n",
+            send = "from schooltrips.celery import app\n" + "\n".join(
+                f"app.send_task('documents.{name}', kwargs={{'{key}': {pk}}}, queue='{queue}')"
+                for name, key, pk in (
+                    ("send_invitation", "link_id", link_id),
+                    ("send_rejection", "document_id", document_id),
+                )
             )
+            manage("shell", "--no-imports", "-c", send)
             deadline = time.monotonic() + 90
             while log_path.read_text().count("succeeded") < 2 and time.monotonic() < deadline:
                 time.sleep(0.5)
