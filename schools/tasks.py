@@ -18,3 +18,10 @@ def heartbeat() -> None:
 def ping(*, value: int) -> int:
     """Round trip used by the health check's worker probe and the real-worker test."""
     return value + 1
+
+
+@shared_task(name="schools.prune_login_records", ignore_result=True)
+def prune_login_records() -> None:
+    from .lockout import prune_login_records as prune
+
+    prune()

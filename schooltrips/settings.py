@@ -7,6 +7,7 @@ Production sets DJANGO_DEBUG=0 and must then provide SECRET_KEY and VAULT_KEYS (
 from __future__ import annotations
 
 import base64
+import datetime
 import os
 import secrets
 import tempfile
@@ -241,6 +242,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
+    "prune-login-records": {
+        "task": "schools.prune_login_records",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
     # Printed copies of purged trips stay on the admin's list until shredding is confirmed;
     # their holders are reminded each morning (08:00 Asia/Tokyo).
     "retention-remind-shredding": {
@@ -270,6 +276,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Axes keeps typed usernames and client addresses: successful logins are not logged by it (the
+# audit trail has them, content-free) and failed attempts are deleted after a day
+# (schools/lockout.py, hourly), well past the one-hour lockout that needs them.
+AXES_DISABLE_ACCESS_LOG = True
+LOGIN_RECORD_RETENTION = datetime.timedelta(hours=env_int("LOGIN_RECORD_RETENTION_HOURS", 24))
 # The lockout sees the same client address as our rate limits (NUM_PROXIES aware).
 AXES_CLIENT_IP_CALLABLE = "schools.clientip.client_ip_for_lockout"
 
