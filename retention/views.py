@@ -273,7 +273,7 @@ def confirm_shredded(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def incidents(request: HttpRequest, trip_pk: int) -> HttpResponse:
-    """Incident notes of a trip: the nurse records and reads them, the admin reads."""
+    """Incident notes of a trip: the nurse records and reads them; the admin sees their dates."""
     visible = Trip.objects.visible_to(request.user).select_related("school")
     trip = get_object_or_404(visible, pk=trip_pk)
     role = trip_role(request.user, trip)
@@ -294,9 +294,13 @@ def incidents(request: HttpRequest, trip_pk: int) -> HttpResponse:
             return redirect("retention:incidents", trip_pk=trip.pk)
     elif request.method == "POST":
         raise PermissionDenied
-    notes = IncidentNote.objects.filter(participant__trip=trip).select_related(
-        "participant__student", "created_by"
-    )
+    notes = IncidentNote.objects.filter(participant__trip=trip)
+    if role == Role.NURSE:
+        notes = notes.select_related("participant__student", "created_by")
+    else:
+        # The admin sees that a note exists and when (metadata); what happened, where and to
+        # which child is health information for the nurse only.
+        notes = notes.only("pk", "date")
     return render(
         request,
         "retention/incidents.html",

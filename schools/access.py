@@ -101,9 +101,11 @@ def can_see_participants(user, trip) -> bool:
     return trip_role(user, trip) in {Role.TEACHER, Role.NURSE}
 
 
-# --- Roster: teachers and the admin keep it; the nurse reads it.
+# --- Roster: teachers keep it; the nurse and the admin read the list. Guardians' contact
+# details appear only on the pages that change them, so the admin (metadata only, DESIGN §3)
+# never reads an e-mail address.
 ROSTER_READ_ROLES = (Role.TEACHER, Role.NURSE, Role.ADMIN)
-ROSTER_WRITE_ROLES = (Role.TEACHER, Role.ADMIN)
+ROSTER_WRITE_ROLES = (Role.TEACHER,)
 
 
 def roster_school_ids(user, *, write: bool = False) -> list[int]:

@@ -251,7 +251,11 @@ def test_nurse_records_an_incident_that_survives_the_purge(client, nurse, school
     assert IncidentNote.objects.filter(participant=participant).count() == 1
     client.logout()
     response = _login(client, school_admin).get(url)
-    assert response.status_code == 200 and "京都市内の診療所" in response.content.decode()
+    page = response.content.decode()
+    # The admin sees that there is a note and its date, never its content (issue 14).
+    assert response.status_code == 200 and trip.start_date.isoformat() in page
+    assert "京都市内の診療所" not in page and "発熱" not in page
+    assert participant.student.name not in page
     assert response.context["form"] is None
     assert client.post(url, {}).status_code == 403
 

@@ -251,3 +251,22 @@ def test_guardian_form_stores_the_email_in_lower_case(school):
     form = GuardianForm({"name": "", "email": " Parent@Example.JP ", "phone": ""})
     assert form.is_valid(), form.errors
     assert form.save(commit=False).email == "parent@example.jp"
+
+
+def test_the_admin_never_reads_guardian_addresses(client, school, school_admin):
+    """Admins keep to metadata (DESIGN §3): the roster list, no contact details (issue 14)."""
+    from tests.factories import GuardianFactory
+
+    student = StudentFactory(school=school)
+    student.guardians.add(GuardianFactory(school=school, email="private@example.jp"))
+    client.force_login(school_admin)
+    roster = client.get(reverse("students:roster"))
+    assert roster.status_code == 200 and "private@example.jp" not in roster.content.decode()
+    for url in (
+        reverse("students:edit", args=[student.pk]),
+        reverse("students:import"),
+        reverse("students:guardian_add", args=[student.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code in (403, 404, 405), url
+        assert "private@example.jp" not in response.content.decode()
