@@ -33,6 +33,15 @@ def _password_aad(packet: Packet) -> str:
     return f"packet-password:{packet.uuid}"
 
 
+def build_in_flight(trip: Trip, group_name: str = "") -> bool:
+    """A build of this trip (and group) is queued or running: a second would repeat its work."""
+    return Packet.objects.filter(
+        trip=trip,
+        group_name=group_name,
+        status__in=[PacketStatus.QUEUED, PacketStatus.RUNNING],
+    ).exists()
+
+
 def request_build(
     trip: Trip, user, *, role: str = "", group_name: str = "", password: str = ""
 ) -> Packet:

@@ -12,12 +12,28 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
+from documents import ratelimit
 from documents.vault import VaultError
 
 from . import services
 from .access import packet_for, trip_for_packets
 from .forms import BuildForm, PrintForm
 from .models import PacketStatus
+
+# A build costs seconds of a worker for a whole trip: a teacher may ask for a few in ten minutes.
+BUILDS_PER_USER = (6, 600)
+
+
+def _build_refusal(request: HttpRequest, trip, group_name: str) -> str | None:
+    """Why this build request is not queued now, or None."""
+    if services.build_in_flight(trip, group_name):
+        return _("この書類一式はいま作成中です。完成までお待ちください。")
+    try:
+        if ratelimit.hit("packet-build", str(request.user.pk), BUILDS_PER_USER):
+            return _("短い時間に多くの作成依頼がありました。数分待ってからもう一度お試しください。")
+    except ratelimit.Unavailable:
+        return _("一時的に作成を受け付けられません。しばらくしてからもう一度お試しください。")
+    return None
 
 
 def _trip_page(trip_pk: int) -> str:
@@ -51,6 +67,10 @@ def build(request: HttpRequest, trip_pk: int) -> HttpResponse:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
+        return redirect(_trip_page(trip.pk))
+    refusal = _build_refusal(request, trip, form.cleaned_data["group_name"])
+    if refusal:
+        messages.error(request, refusal)
         return redirect(_trip_page(trip.pk))
     services.request_build(
         trip,

@@ -200,3 +200,26 @@ def test_the_download_answers_404_once_the_key_is_destroyed(client, built, teach
     response = client.get(reverse("packets:download", args=[built.uuid]))
     assert response.status_code == 404
     assert not AuditEvent.objects.filter(action="packet_downloaded").exists()
+
+
+def test_a_second_build_while_one_is_queued_is_refused(client, packet_trip, teacher):
+    """No throttle let a double click (or a script) queue build after build (issue 14)."""
+    client.force_login(teacher)
+    url = reverse("packets:build", args=[packet_trip.trip.pk])
+    Packet.objects.create(trip=packet_trip.trip, built_by=teacher, status=PacketStatus.QUEUED)
+    response = client.post(url, follow=True)
+    assert Packet.objects.filter(trip=packet_trip.trip).count() == 1
+    assert "いま作成中" in response.content.decode()
+
+
+def test_build_requests_per_teacher_are_rate_limited(client, packet_trip, teacher, monkeypatch):
+    from packets import views
+
+    monkeypatch.setattr(views.services, "build_in_flight", lambda trip, group_name: False)
+    monkeypatch.setattr(views.services, "request_build", lambda *a, **k: None)
+    client.force_login(teacher)
+    url = reverse("packets:build", args=[packet_trip.trip.pk])
+    limit = views.BUILDS_PER_USER[0]
+    pages = [client.post(url, follow=True).content.decode() for _ in range(limit + 1)]
+    assert all("作成を開始しました" in page for page in pages[:limit])
+    assert "多くの作成依頼" in pages[-1]
