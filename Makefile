@@ -7,7 +7,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 REDIS_URL ?= redis://127.0.0.1:6379/0
-export REDIS_URL PORT
+# honcho gives every process its own PORT (web 8000, worker 8100, ...): the links the worker
+# mails must carry the web's port, so the public URL is fixed here, once, for all of them.
+SITE_URL ?= http://127.0.0.1:$(PORT)
+export REDIS_URL PORT SITE_URL
 
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-ipaexfont-gothic \
 	qpdf redis-server redis-tools gettext

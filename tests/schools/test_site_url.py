@@ -1,0 +1,46 @@
+"""Under `make run` every process (web, worker, beat) builds links with the web's port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+PRINT_SITE_URL = (
+    "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'schooltrips.settings');"
+    " django.setup(); from django.conf import settings; print('url', settings.SITE_URL)"
+)
+
+
+@pytest.mark.slow
+def test_make_run_gives_the_worker_the_web_port(tmp_path):
+    if not shutil.which("make"):
+        pytest.fail("make is required")
+    env = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "PORT")}
+    env["DATA_DIR"] = str(tmp_path / "data")
+    # What `make run` exports to honcho for PORT=8123.
+    exported = subprocess.run(
+        ["make", "-s", "--no-print-directory", "-f", "Makefile", "-f", "-", "site-url", "PORT=8123"],
+        input="site-url:\n\t@echo $$SITE_URL\n",
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    site_url = exported.stdout.strip()
+    assert site_url == "http://127.0.0.1:8123"
+    # honcho then starts each Procfile entry with its own PORT; every one must see the same URL.
+    procfile = tmp_path / "Procfile"
+    procfile.write_text(
+        "".join(f'{name}: {sys.executable} -c "{PRINT_SITE_URL}"\n' for name in ("web", "worker"))
+    )
+    honcho = os.path.join(os.path.dirname(sys.executable), "honcho")
+    started = subprocess.run(
+        [honcho, "start", "-f", str(procfile), "-d", str(settings.BASE_DIR)],
+        cwd=settings.BASE_DIR, env={**env, "PORT": "8123", "SITE_URL": site_url},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    urls = [line.split("url ", 1)[1] for line in started.stdout.splitlines() if "url " in line]
+    assert urls == [site_url, site_url], started.stdout + started.stderr
