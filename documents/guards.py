@@ -5,14 +5,16 @@ Nothing these functions read is stored or logged: they answer yes/no, or a short
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
-# 12 digits, optionally split by one space or hyphen between any two digits (4-4-4 as printed,
-# or one digit per text run as PDF text extraction sometimes gives). The double look-behind
-# and look-ahead keep us from matching 12 digits inside a longer number.
-_SEP = r"[ \-‐‑–—－ー]"
-_TWELVE = re.compile(rf"(?<!\d)(?<!\d{_SEP})(?:\d{_SEP}?){{11}}\d(?!{_SEP}?\d)")
+# Between two digit groups of one number: up to three spaces, line breaks, dots, slashes or
+# hyphens (4-4-4 as printed, split across lines, one digit per text run as PDF extraction
+# sometimes gives, "1234.5678.9018", "1234/5678/9018").
+_SEPARATOR = re.compile(r"[\s.\-/‐‑–—－ー]{1,3}")
+_DASHES = frozenset("-‐‑–—－ー")
+_DIGIT_GROUP = re.compile(r"\d+")
 _INSURER = re.compile(r"保険者番号\D{0,12}?((?:\d\s?){5,7}\d)(?!\d)")
 _SPACES = re.compile(r"[\s\u3000・･]+")
 
@@ -43,13 +45,43 @@ def is_my_number(digits: str) -> bool:
     )
 
 
+def _separator_kind(separator: str) -> str | None:
+    """ " " for whitespace, the mark for one kind of punctuation, None if it splits numbers."""
+    if not _SEPARATOR.fullmatch(separator):
+        return None
+    marks = {"-" if c in _DASHES else c for c in separator if not c.isspace()}
+    if not marks:
+        return " "
+    return marks.pop() if len(marks) == 1 else None
+
+
+def digit_chains(text: str) -> list[str]:
+    """The numbers in a text, each a chain of digit groups split by ONE kind of separator.
+
+    One kind per chain keeps neighbouring numbers apart: "2026/12/03 2026/12/05" is two dates,
+    not twelve digits; "1234 5678 9018 7" is one thirteen-digit number, not a My Number.
+    """
+    groups = list(_DIGIT_GROUP.finditer(text))
+    if not groups:
+        return []
+    chains, chain, kind = [], [groups[0].group()], None
+    for previous, current in itertools.pairwise(groups):
+        separator_kind = _separator_kind(text[previous.end() : current.start()])
+        if separator_kind is not None and kind in (None, separator_kind):
+            chain.append(current.group())
+            kind = separator_kind
+            continue
+        chains.append("".join(chain))
+        # A change of separator starts a new chain at the group both numbers may share.
+        chain = [current.group()] if separator_kind is None else [previous.group(), current.group()]
+        kind = separator_kind
+    chains.append("".join(chain))
+    return chains
+
+
 def contains_my_number(text: str) -> bool:
-    """Any 12-digit number with a valid 個人番号 check digit (spaced, hyphenated, full-width)."""
-    normalised = normalise_text(text)
-    for match in _TWELVE.finditer(normalised):
-        if is_my_number(re.sub(r"\D", "", match.group(0))):
-            return True
-    return False
+    """Any 12-digit number with a valid 個人番号 check digit, however it is spaced or split."""
+    return any(is_my_number(digits) for digits in digit_chains(normalise_text(text)))
 
 
 def insurer_number_valid(number: str) -> bool:

@@ -97,8 +97,9 @@ def normalise(data: bytes) -> tuple[bytes, int, int]:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ImageRefused("image_too_large") from exc
-        except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as exc:
-            # Truncated, corrupt or unsupported variants all read the same to a guardian.
+        except Exception as exc:
+            # Truncated, corrupt or unsupported variants all read the same to a guardian, and
+            # decoders raise what they like (pillow-heif: RuntimeError for a malformed HEIC).
             raise ImageRefused("image_broken") from exc
     return out.getvalue(), im.width, im.height
 

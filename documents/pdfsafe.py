@@ -146,9 +146,12 @@ def _scrub(obj, seen: set, pikepdf) -> None:
         for name in FORBIDDEN_KEYS:
             if name in current:
                 del current[name]
-        action = current.get("/A")
-        if isinstance(action, pikepdf.Dictionary) and str(action.get("/S")) in DANGEROUS_ACTIONS:
-            del current["/A"]
+        if _is_dangerous_action(current):
+            # Wherever it hangs (an /A, a /Next chain, an outline item, an array): emptied, so
+            # no viewer finds anything to run; the object graph around it stays valid.
+            for key in list(current.keys()):
+                del current[key]
+            continue
         if "/Annots" in current and isinstance(current.Annots, pikepdf.Array):
             kept = [
                 a
@@ -159,6 +162,11 @@ def _scrub(obj, seen: set, pikepdf) -> None:
             current.Annots = pikepdf.Array(kept)
         for _key, value in current.items():
             stack.append(value)
+
+
+def _is_dangerous_action(obj) -> bool:
+    # An action is a dictionary with /S naming its type; /Next chains more of them.
+    return str(obj.get("/S")) in DANGEROUS_ACTIONS
 
 
 def _direct(value) -> bool:
@@ -177,12 +185,8 @@ def find_forbidden(pdf, pikepdf) -> list[str]:
                 stack.extend(v for v in current if _direct(v))
             elif isinstance(current, (pikepdf.Dictionary, pikepdf.Stream)):
                 found.extend(name for name in FORBIDDEN_KEYS if name in current)
-                action = current.get("/A")
-                if (
-                    isinstance(action, pikepdf.Dictionary)
-                    and str(action.get("/S")) in DANGEROUS_ACTIONS
-                ):
-                    found.append("/A")
+                if _is_dangerous_action(current):
+                    found.append(str(current.get("/S")))
                 stack.extend(v for _k, v in current.items() if _direct(v))
     return found
 
@@ -192,10 +196,11 @@ def _child_normalise(data: bytes) -> tuple[dict, bytes]:
     import pypdfium2
 
     try:
+        # A file with only an owner password (permissions: マイナポータル's PDF is one) opens
+        # without a password and is saved unencrypted below; one that needs a password to open
+        # is refused.
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError:
-        return {"ok": False, "code": "pdf_encrypted"}, b""
-    if pdf.is_encrypted:
         return {"ok": False, "code": "pdf_encrypted"}, b""
     pages = len(pdf.pages)
     if pages == 0:
@@ -208,7 +213,9 @@ def _child_normalise(data: bytes) -> tuple[dict, bytes]:
             try:
                 decoded += len(obj.read_bytes())
             except pikepdf.PdfError:
-                decoded += len(obj.read_raw_bytes())
+                # A stream we cannot decode within our limits (a bomb that ran out of memory,
+                # or a corrupt one) is never waved through by counting its compressed size.
+                return {"ok": False, "code": "pdf_too_complex"}, b""
             if decoded > MAX_DECODED_BYTES:
                 return {"ok": False, "code": "pdf_too_complex"}, b""
     seen: set = set()
@@ -226,7 +233,7 @@ def _child_normalise(data: bytes) -> tuple[dict, bytes]:
         del pdf.trailer["/Info"]
     out = io.BytesIO()
     pdf.remove_unreferenced_resources()
-    pdf.save(out, fix_metadata_version=False)
+    pdf.save(out, fix_metadata_version=False, encryption=False)
     clean = out.getvalue()
     check = pikepdf.open(io.BytesIO(clean))
     if find_forbidden(check, pikepdf):

@@ -137,3 +137,62 @@ def heic_image(size=(640, 480)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (10, 200, 10)).save(out, "HEIF")
     return out.getvalue()
+
+
+def malformed_heic() -> bytes:
+    """A valid HEIC header (ftyp heic) followed by garbage boxes."""
+    good = heic_image((64, 64))
+    return good[:40] + b"\x00\x00\x00\x10mdat" + b"\xde\xad\xbe\xef" * 64
+
+
+def owner_password_pdf(text: str = "owner only") -> bytes:
+    """Opens without a password; printing/copying restricted by an owner password (as
+    マイナポータル's qualification PDF is)."""
+    pdf = pikepdf.open(io.BytesIO(text_pdf(text)))
+    out = io.BytesIO()
+    pdf.save(
+        out,
+        encryption=pikepdf.Encryption(
+            user="",
+            owner="owner-secret",
+            allow=pikepdf.Permissions(extract=False, modify_other=False),
+        ),
+    )
+    return out.getvalue()
+
+
+def chained_actions_pdf() -> bytes:
+    """Dangerous actions hidden behind harmless ones through /Next, in every place actions hang."""
+    pdf = pikepdf.open(io.BytesIO(text_pdf("chained actions")))
+
+    def chain(*dangerous):
+        return pikepdf.Dictionary(
+            S=pikepdf.Name.GoTo,
+            D=pikepdf.Array([pdf.pages[0].obj, pikepdf.Name.Fit]),
+            Next=pikepdf.Array(list(dangerous)) if len(dangerous) > 1 else dangerous[0],
+        )
+
+    launch = pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("calc.exe"))
+    uri = pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("http://198.51.100.7/x"))
+    gotor = pikepdf.Dictionary(S=pikepdf.Name.GoToR, F=pikepdf.String("other.pdf"))
+    submit = pikepdf.Dictionary(S=pikepdf.Name.SubmitForm, F=pikepdf.String("http://198.51.100.7"))
+    link = pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot,
+        Subtype=pikepdf.Name.Link,
+        Rect=pikepdf.Array([0, 0, 10, 10]),
+        A=chain(launch),
+    )
+    pdf.pages[0].Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(link)]))
+    item = pdf.make_indirect(pikepdf.Dictionary(Title=pikepdf.String("1"), A=chain(uri, gotor)))
+    pdf.Root.Outlines = pdf.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.Outlines, First=item, Last=item, Count=1)
+    )
+    item.Parent = pdf.Root.Outlines
+    # A page-level and a catalog-level chain that start with a harmless action.
+    pdf.pages[0].obj.A = chain(submit)
+    pdf.Root.A = chain(
+        pdf.make_indirect(pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("x")))
+    )
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()

@@ -12,6 +12,14 @@ from documents import guards
         "１２３４　５６７８　９０１８",
         "１２３４－５６７８－９０１８",
         "1 2 3 4 5 6 7 8 9 0 1 8",
+        # Missed before issue 14: split across lines, by two spaces, by dots or slashes.
+        "1234\n5678\n9018",
+        "1234 5678\r\n9018",
+        "1234  5678  9018",
+        "1234.5678.9018",
+        "1234/5678/9018",
+        "1234 - 5678 - 9018",
+        "番号：1234 5678 9018（03-1234-5678）",
     ],
 )
 def test_my_number_found_in_any_spelling(text):
@@ -25,6 +33,9 @@ def test_my_number_found_in_any_spelling(text):
         "1123456789018",  # 13 digits
         "1234 5678 9018 7",  # part of a longer number
         "電話 03-1234-5678",
+        "2026/12/03 2026/12/05",
+        "〒100-0001 東京都千代田区 03-1234-5678",
+        "1234.5678.9018.7",
         "",
     ],
 )

@@ -24,7 +24,8 @@ def test_make_run_gives_the_worker_the_web_port(tmp_path):
     env["DATA_DIR"] = str(tmp_path / "data")
     # What `make run` exports to honcho for PORT=8123.
     exported = subprocess.run(
-        ["make", "-s", "--no-print-directory", "-f", "Makefile", "-f", "-", "site-url", "PORT=8123"],
+        ["make", "-s", "--no-print-directory", "-f", "Makefile", "-f", "-", "site-url",
+         "PORT=8123"],
         input="site-url:\n\t@echo $$SITE_URL\n",
         cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
