@@ -21,7 +21,6 @@ import math
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ from documents.models import Document, DocumentKind
 from documents.services import documents_for_packet
 from trips.models import Participant, ParticipantState, Trip
 
-from . import frontmatter
+from . import frontmatter, workdir
 from .errors import BuildError
 from .placing import A4, PRINT_DPI, place_documents
 
@@ -218,13 +217,6 @@ def plan_packet(trip: Trip, group_name: str = "") -> Plan:
     )
 
 
-def private_tempdir() -> Path:
-    """A 0700 directory under DATA_DIR for the plaintext pages of one build."""
-    base = Path(getattr(settings, "PACKET_TEMP_DIR", None) or settings.FILE_UPLOAD_TEMP_DIR)
-    base.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix="packet-", dir=base))
-
-
 def build_packet(
     trip: Trip,
     *,
@@ -234,7 +226,7 @@ def build_packet(
 ) -> BuiltPacket:
     """Build the packet synchronously; the task and `manage.py build_packet` both call this."""
     plan = plan_packet(trip, group_name or "")
-    tmp = private_tempdir()
+    tmp = workdir.new_build_dir(trip.pk)
     try:
         front = frontmatter.start_render(plan, tmp)
         try:

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from documents import vault
 from documents.models import Document, UploadLink
+from packets import workdir
 from packets.models import Packet
 from schools.audit import record
 from schools.models import AuditEvent
@@ -143,6 +144,8 @@ def purge_trip(
             return None
         outcome = measure(trip_id)
         removed = deletion.delete_trip_data(trip_id)
+        # Plaintext pages a killed build left behind go before the certificate says "deleted".
+        workdir.remove_trip_work(trip_id)
         purged_at = timezone.now()
         started = (
             AuditEvent.objects.filter(trip_id=trip_id, action="purge_started")
@@ -223,6 +226,8 @@ def sweep(
     if not dry_run:
         report.files_removed, report.files_pending = files.remove_pending()
     report.orphans_removed = files.reconcile(now=now, dry_run=dry_run)
+    if not dry_run:
+        report.orphans_removed += workdir.remove_stale_work()
     if report.orphans_removed and not dry_run:
         record("orphans_removed", run=run.code, files=report.orphans_removed)
     if report.files_pending:

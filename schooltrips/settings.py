@@ -80,6 +80,9 @@ VAULT_DIR = DATA_DIR / "vault"
 VAULT_DIR.mkdir(mode=0o700, exist_ok=True)
 FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, exist_ok=True)
+# Plaintext pages of packet builds, one folder per trip (packet-work/trip-<id>/), so the purge
+# and the sweep can find what a killed build left behind (packets/workdir.py).
+PACKET_TEMP_DIR = str(DATA_DIR / "packet-work")
 
 SECRET_KEY = env_secret("SECRET_KEY")
 # VAULT_KEYS: comma-separated "key_id:base64(32 bytes)", newest first. The newest wraps new

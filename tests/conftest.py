@@ -61,6 +61,7 @@ def _isolated_files_and_cache(settings, tmp_path):
     settings.STORAGES = storages
     settings.VAULT_DIR = vault
     settings.FILE_UPLOAD_TEMP_DIR = str(upload_tmp)
+    settings.PACKET_TEMP_DIR = str(tmp_path / "packet-work")
     caches = {**settings.CACHES}
     caches["default"] = {**caches["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
     settings.CACHES = caches

@@ -205,7 +205,7 @@ def test_no_trace_of_documents_after_the_purge(client, nurse, school_admin, scho
         Path(settings.DATA_DIR),
         Path(settings.VAULT_DIR),
         Path(settings.FILE_UPLOAD_TEMP_DIR),
-        Path(getattr(settings, "PACKET_TEMP_DIR", None) or settings.FILE_UPLOAD_TEMP_DIR),
+        Path(settings.PACKET_TEMP_DIR),
         Path(tempfile.gettempdir()),
     ]
     assert _file_hits(roots, markers, since=started) == {}
