@@ -233,6 +233,14 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = 600_000  # KiB: recycle a worker past ~600 
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 660
 CELERY_TIMEZONE = "Asia/Tokyo"
+# Separate queues so a burst of packet builds (seconds each) never delays the purge or the
+# guardians' mail: each queue has its own worker process (Procfile, deploy/ units).
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "packets.*": {"queue": "packets"},
+    "retention.*": {"queue": "retention"},
+    "documents.send_*": {"queue": "mail"},
+}
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "schools.heartbeat",

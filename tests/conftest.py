@@ -134,7 +134,12 @@ def celery_worker_on_redis(transactional_db):
     queue = f"test-{uuid.uuid4().hex[:10]}"
     app.conf.task_always_eager = False
     previous_queue = app.conf.task_default_queue
+    previous_routes = app.conf.task_routes
     app.conf.task_default_queue = queue
+    # Every task to this test's own queue (production routes builds, purge and mail apart).
+    app.conf.task_routes = {"*": {"queue": queue}}
+    app.amqp.flush_routes()
+    app.amqp.router = app.amqp.Router()
     try:
         with start_worker(
             app,
@@ -149,6 +154,9 @@ def celery_worker_on_redis(transactional_db):
     finally:
         task_postrun.disconnect(close_thread_connections)
         app.conf.task_default_queue = previous_queue
+        app.conf.task_routes = previous_routes
+        app.amqp.flush_routes()
+        app.amqp.router = app.amqp.Router()
         app.conf.task_always_eager = True
 
 
