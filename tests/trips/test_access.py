@@ -151,7 +151,7 @@ ROSTER_WRITE = [
 @pytest.mark.parametrize("name,method", ROSTER_WRITE)
 @pytest.mark.parametrize(
     "who,expected",
-    [("teacher", (200, 302)), ("admin", (200, 302)), ("nurse", (404,)), ("outsider", (404,))],
+    [("teacher", (200, 302)), ("admin", (404,)), ("nurse", (404,)), ("outsider", (404,))],
 )
 def test_student_urls_answer_by_role(
     client, school, teacher, nurse, school_admin, outsider, name, method, who, expected
