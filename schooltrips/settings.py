@@ -213,7 +213,16 @@ CACHES = {
 # --- Celery (namespace CELERY_ in this module; see schooltrips/celery.py).
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task whose worker died unacknowledged (acks_late) is handed to another worker after
+# visibility_timeout seconds: longer than the longest task's hard time limit (660 s), or a slow
+# build would run twice. BROKER_KEY_PREFIX lets several sites (or test runs) share one Redis.
+BROKER_VISIBILITY_TIMEOUT = env_int("BROKER_VISIBILITY_TIMEOUT", 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": 10 if BROKER_VISIBILITY_TIMEOUT >= 60 else 1,
+    "unacked_restore_throttle": 1,
+    "global_keyprefix": os.environ.get("BROKER_KEY_PREFIX", ""),
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -225,6 +234,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 600_000  # KiB: recycle a worker past ~600 MB
 CELERY_TASK_SOFT_TIME_LIMIT = 600
+# Three queues, so a June evening of packet builds never delays the purge or the e-mails: each
+# queue gets its own workers (Procfile, deploy/). Anything unrouted goes to "maintenance".
+CELERY_TASK_DEFAULT_QUEUE = "maintenance"
+WORKER_QUEUES = ("maintenance", "packets", "mail")
+CELERY_TASK_ROUTES = {
+    "packets.*": {"queue": "packets"},
+    "documents.send_*": {"queue": "mail"},
+    "retention.remind_shredding": {"queue": "mail"},
+    "retention.*": {"queue": "maintenance"},
+    "documents.remove_vault_files": {"queue": "maintenance"},
+    "schools.*": {"queue": "maintenance"},
+}
 CELERY_TASK_TIME_LIMIT = 660
 CELERY_TIMEZONE = "Asia/Tokyo"
 CELERY_BEAT_SCHEDULE = {
@@ -313,6 +334,43 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 5
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
+
+def vault_storage() -> dict:
+    """The vault's backend: "filesystem" (DATA_DIR/vault) or "s3" (any S3-compatible store)."""
+    kind = os.environ.get("VAULT_STORAGE_BACKEND", "filesystem").strip().lower()
+    if kind == "filesystem":
+        return {
+            "BACKEND": "documents.storage.VaultFileSystemStorage",
+            "OPTIONS": {
+                "location": str(VAULT_DIR),
+                "base_url": None,
+                "file_permissions_mode": 0o600,
+                "directory_permissions_mode": 0o700,
+            },
+        }
+    if kind != "s3":
+        raise ImproperlyConfigured("VAULT_STORAGE_BACKEND must be filesystem or s3")
+    bucket = os.environ.get("VAULT_S3_BUCKET", "")
+    if not bucket:
+        raise ImproperlyConfigured("VAULT_S3_BUCKET is required when VAULT_STORAGE_BACKEND=s3")
+    addressing = os.environ.get("VAULT_S3_ADDRESSING_STYLE", "") or None
+    if addressing not in (None, "path", "virtual"):
+        raise ImproperlyConfigured("VAULT_S3_ADDRESSING_STYLE must be path or virtual")
+    return {
+        "BACKEND": "documents.storage_s3.VaultS3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": os.environ.get("VAULT_S3_ENDPOINT_URL", "") or None,
+            "region_name": os.environ.get("VAULT_S3_REGION", "") or None,
+            # Unset keys: boto3 finds the machine's role or ~/.aws credentials itself.
+            "access_key": env_secret("VAULT_S3_ACCESS_KEY_ID"),
+            "secret_key": env_secret("VAULT_S3_SECRET_ACCESS_KEY"),
+            "addressing_style": addressing,
+            "location": os.environ.get("VAULT_S3_PREFIX", "").strip("/"),
+        },
+    }
+
+
 STORAGES = {
     # Nothing uses the default storage; it points away from the vault so that a stray
     # default_storage write can never put plaintext beside the encrypted files.
@@ -325,17 +383,7 @@ STORAGES = {
             "directory_permissions_mode": 0o700,
         },
     },
-    "vault": {
-        "BACKEND": os.environ.get(
-            "VAULT_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
-        ),
-        "OPTIONS": {
-            "location": str(VAULT_DIR),
-            "base_url": None,
-            "file_permissions_mode": 0o600,
-            "directory_permissions_mode": 0o700,
-        },
-    },
+    "vault": vault_storage(),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage",
     },
