@@ -102,6 +102,9 @@ else:
             "VAULT_KEYS (or VAULT_KEYS_FILE) is required when DJANGO_DEBUG=0"
         )
 
+# A monitor reads /retention/status.json with "Authorization: Bearer <STATUS_TOKEN>".
+STATUS_TOKEN = env_secret("STATUS_TOKEN") or ""
+
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "").split(",")
@@ -140,6 +143,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "schools.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -420,13 +424,28 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "schooltrips@localhost
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("ops", a.strip()) for a in os.environ.get("ADMINS", "").split(",") if a.strip()]
 
-# --- Logging: one filter redacts tokens and long digit runs from every record.
+# --- Logging: one filter redacts tokens and long digit runs from every record; each line
+# carries the request's id. LOG_FORMAT=json (the default in production) writes JSON lines.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "schools.logfilters.RedactPersonalData"}},
+    "filters": {
+        "redact": {"()": "schools.logfilters.RedactPersonalData"},
+        "request_id": {"()": "schools.requestid.RequestIdFilter"},
+    },
+    "formatters": {
+        "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "schools.logformat.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact", "request_id"],
+            "formatter": LOG_FORMAT,
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
