@@ -142,4 +142,7 @@ def reconcile(
     except FileNotFoundError:
         # The vault directory does not exist yet: nothing was ever stored.
         return removed
+    except Exception as exc:
+        # The object store is unreachable: the next sweep reconciles; the purge itself is done.
+        logger.warning("vault reconciliation stopped (%s); next sweep", type(exc).__name__)
     return removed

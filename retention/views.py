@@ -10,6 +10,7 @@ import csv
 import datetime
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -17,9 +18,16 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,6 +38,7 @@ from schools.audit import action_label, object_type_label, record
 from schools.models import AuditEvent, Role, School
 from trips.models import PurgeState, Trip
 
+from . import status
 from .forms import AuditFilterForm, IncidentNoteForm, ShreddingForm
 from .models import DeletionCertificate, IncidentNote, SweepRun, SweepStatus
 
@@ -306,3 +315,32 @@ def incidents(request: HttpRequest, trip_pk: int) -> HttpResponse:
         "retention/incidents.html",
         {"trip": trip, "notes": notes, "form": form, "role": role},
     )
+
+
+def _is_operator(user) -> bool:
+    """Site staff, or a school's admin (管理職): the status shows counts and ages only."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_staff or any(m.role == Role.ADMIN for m in memberships(user))
+
+
+def _monitor_token_ok(request: HttpRequest) -> bool:
+    expected = settings.STATUS_TOKEN
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    return bool(expected) and constant_time_compare(given, expected)
+
+
+@login_required
+def operator_status(request: HttpRequest) -> HttpResponse:
+    if not _is_operator(request.user):
+        raise PermissionDenied
+    return render(request, "retention/status.html", {"status": status.snapshot()})
+
+
+def operator_status_json(request: HttpRequest) -> JsonResponse:
+    """For a monitor: `Authorization: Bearer $STATUS_TOKEN`, or an operator's session."""
+    if not (_monitor_token_ok(request) or _is_operator(request.user)):
+        return JsonResponse({"error": "forbidden"}, status=403)
+    response = JsonResponse(status.snapshot())
+    response["Cache-Control"] = "no-store"
+    return response

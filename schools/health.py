@@ -38,5 +38,23 @@ def check_pdf_fonts() -> str | None:
     return None if fonts.harfbuzz_subset is not None else "harfbuzz_subset"
 
 
+def beat_age() -> float | None:
+    """Seconds since beat's heartbeat last ran on a worker (every 5 minutes); None if never.
+
+    Past ~10 minutes beat or the maintenance workers are down: the hourly purge is not running.
+    """
+    import time
+
+    from django.core.cache import cache
+
+    from .tasks import HEARTBEAT_KEY
+
+    try:
+        last = cache.get(HEARTBEAT_KEY)
+    except Exception:  # the cache is Redis: a broker failure is reported by check_broker
+        return None
+    return None if last is None else round(max(0.0, time.time() - float(last)), 1)
+
+
 def failures() -> list[str]:
     return [f for f in (check_database(), check_broker(), check_pdf_fonts()) if f]

@@ -10,7 +10,7 @@ HEARTBEAT_KEY = "heartbeat:last"
 
 @shared_task(name="schools.heartbeat", ignore_result=True)
 def heartbeat() -> None:
-    """Proves beat and a worker are alive; the health page shows its age."""
+    """Proves beat and a maintenance worker are alive; /healthz reports its age."""
     cache.set(HEARTBEAT_KEY, time.time(), timeout=None)
 
 

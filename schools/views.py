@@ -23,6 +23,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     fonts = health.check_pdf_fonts()
     body = {"status": "ok" if not failed else "fail", "failed": failed}
     body["pdf_fonts"] = "ok" if fonts is None else fonts
+    # Reported, not judged: a monitor alerts on its own threshold (the heartbeat is every 300 s).
+    body["beat_age_s"] = health.beat_age()
     return JsonResponse(body, status=503 if failed else 200)
 
 

@@ -106,6 +106,9 @@ else:
             "VAULT_KEYS (or VAULT_KEYS_FILE) is required when DJANGO_DEBUG=0"
         )
 
+# A monitor reads /retention/status.json with "Authorization: Bearer <STATUS_TOKEN>".
+STATUS_TOKEN = env_secret("STATUS_TOKEN") or ""
+
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "").split(",")
@@ -144,6 +147,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "schools.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "schools.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -219,7 +223,16 @@ CACHES = {
 # --- Celery (namespace CELERY_ in this module; see schooltrips/celery.py).
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task whose worker died unacknowledged (acks_late) is handed to another worker after
+# visibility_timeout seconds: longer than the longest task's hard time limit (660 s), or a slow
+# build would run twice. BROKER_KEY_PREFIX lets several sites (or test runs) share one Redis.
+BROKER_VISIBILITY_TIMEOUT = env_int("BROKER_VISIBILITY_TIMEOUT", 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": 10 if BROKER_VISIBILITY_TIMEOUT >= 60 else 1,
+    "unacked_restore_throttle": 1,
+    "global_keyprefix": os.environ.get("BROKER_KEY_PREFIX", ""),
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -231,16 +244,20 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 600_000  # KiB: recycle a worker past ~600 MB
 CELERY_TASK_SOFT_TIME_LIMIT = 600
-CELERY_TASK_TIME_LIMIT = 660
-CELERY_TIMEZONE = "Asia/Tokyo"
-# Separate queues so a burst of packet builds (seconds each) never delays the purge or the
-# guardians' mail: each queue has its own worker process (Procfile, deploy/ units).
-CELERY_TASK_DEFAULT_QUEUE = "default"
+# Three queues, so a June evening of packet builds never delays the purge or the e-mails: each
+# queue gets its own workers (Procfile, deploy/). Anything unrouted goes to "maintenance".
+CELERY_TASK_DEFAULT_QUEUE = "maintenance"
+WORKER_QUEUES = ("maintenance", "packets", "mail")
 CELERY_TASK_ROUTES = {
     "packets.*": {"queue": "packets"},
-    "retention.*": {"queue": "retention"},
     "documents.send_*": {"queue": "mail"},
+    "retention.remind_shredding": {"queue": "mail"},
+    "retention.*": {"queue": "maintenance"},
+    "documents.remove_vault_files": {"queue": "maintenance"},
+    "schools.*": {"queue": "maintenance"},
 }
+CELERY_TASK_TIME_LIMIT = 660
+CELERY_TIMEZONE = "Asia/Tokyo"
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "schools.heartbeat",
@@ -340,6 +357,43 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 5
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
+
+def vault_storage() -> dict:
+    """The vault's backend: "filesystem" (DATA_DIR/vault) or "s3" (any S3-compatible store)."""
+    kind = os.environ.get("VAULT_STORAGE_BACKEND", "filesystem").strip().lower()
+    if kind == "filesystem":
+        return {
+            "BACKEND": "documents.storage.VaultFileSystemStorage",
+            "OPTIONS": {
+                "location": str(VAULT_DIR),
+                "base_url": None,
+                "file_permissions_mode": 0o600,
+                "directory_permissions_mode": 0o700,
+            },
+        }
+    if kind != "s3":
+        raise ImproperlyConfigured("VAULT_STORAGE_BACKEND must be filesystem or s3")
+    bucket = os.environ.get("VAULT_S3_BUCKET", "")
+    if not bucket:
+        raise ImproperlyConfigured("VAULT_S3_BUCKET is required when VAULT_STORAGE_BACKEND=s3")
+    addressing = os.environ.get("VAULT_S3_ADDRESSING_STYLE", "") or None
+    if addressing not in (None, "path", "virtual"):
+        raise ImproperlyConfigured("VAULT_S3_ADDRESSING_STYLE must be path or virtual")
+    return {
+        "BACKEND": "documents.storage_s3.VaultS3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": os.environ.get("VAULT_S3_ENDPOINT_URL", "") or None,
+            "region_name": os.environ.get("VAULT_S3_REGION", "") or None,
+            # Unset keys: boto3 finds the machine's role or ~/.aws credentials itself.
+            "access_key": env_secret("VAULT_S3_ACCESS_KEY_ID"),
+            "secret_key": env_secret("VAULT_S3_SECRET_ACCESS_KEY"),
+            "addressing_style": addressing,
+            "location": os.environ.get("VAULT_S3_PREFIX", "").strip("/"),
+        },
+    }
+
+
 STORAGES = {
     # Nothing uses the default storage; it points away from the vault so that a stray
     # default_storage write can never put plaintext beside the encrypted files.
@@ -352,17 +406,7 @@ STORAGES = {
             "directory_permissions_mode": 0o700,
         },
     },
-    "vault": {
-        "BACKEND": os.environ.get(
-            "VAULT_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
-        ),
-        "OPTIONS": {
-            "location": str(VAULT_DIR),
-            "base_url": None,
-            "file_permissions_mode": 0o600,
-            "directory_permissions_mode": 0o700,
-        },
-    },
+    "vault": vault_storage(),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage",
     },
@@ -419,13 +463,28 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "schooltrips@localhost
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("ops", a.strip()) for a in os.environ.get("ADMINS", "").split(",") if a.strip()]
 
-# --- Logging: one filter redacts tokens and long digit runs from every record.
+# --- Logging: one filter redacts tokens and long digit runs from every record; each line
+# carries the request's id. LOG_FORMAT=json (the default in production) writes JSON lines.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "schools.logfilters.RedactPersonalData"}},
+    "filters": {
+        "redact": {"()": "schools.logfilters.RedactPersonalData"},
+        "request_id": {"()": "schools.requestid.RequestIdFilter"},
+    },
+    "formatters": {
+        "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "schools.logformat.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact", "request_id"],
+            "formatter": LOG_FORMAT,
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {

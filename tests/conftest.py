@@ -197,3 +197,73 @@ def browser_page(live_server):
             context.close()
             browser.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+class S3Server:
+    """moto's standalone S3 server on a loopback port of its own, with one vault bucket."""
+
+    def __init__(self):
+        # moto keeps its buckets per process, across servers: a fresh name for each test.
+        self.bucket = f"vault-{uuid.uuid4().hex[:12]}"
+        from moto.server import ThreadedMotoServer
+
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        self.port = self._server.get_host_and_port()[1]
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        """The store goes down: connections to its port are refused."""
+        self._server.stop()
+
+    def restart(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server.start()
+
+    def client(self):
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="ap-northeast-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+    def object_keys(self) -> list[str]:
+        listing = self.client().list_objects_v2(Bucket=self.bucket)
+        return sorted(item["Key"] for item in listing.get("Contents", []))
+
+    def read(self, key: str) -> bytes:
+        return self.client().get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+
+@pytest.fixture
+def s3_vault(settings, monkeypatch):
+    """The vault on an S3-compatible server over real HTTP, configured as production is."""
+    server = S3Server()
+    try:
+        server.client().create_bucket(
+            Bucket=server.bucket,
+            CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"},
+        )
+        env = {
+            "VAULT_STORAGE_BACKEND": "s3",
+            "VAULT_S3_BUCKET": server.bucket,
+            "VAULT_S3_ENDPOINT_URL": server.endpoint,
+            "VAULT_S3_REGION": "ap-northeast-1",
+            "VAULT_S3_ACCESS_KEY_ID": "test",
+            "VAULT_S3_SECRET_ACCESS_KEY": "test",
+            "VAULT_S3_ADDRESSING_STYLE": "path",
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        from schooltrips.settings import vault_storage
+
+        settings.STORAGES = {**settings.STORAGES, "vault": vault_storage()}
+        yield server
+    finally:
+        server.stop()

@@ -26,3 +26,19 @@ def test_pdf_font_subsetting_is_available():
     from weasyprint.pdf import fonts
 
     assert fonts.harfbuzz_subset is not None
+
+
+def test_healthz_reports_the_age_of_beats_heartbeat(client, db):
+    import time
+
+    from django.core.cache import cache
+
+    from schools.tasks import HEARTBEAT_KEY, heartbeat
+
+    require_redis()
+    cache.delete(HEARTBEAT_KEY)
+    assert client.get(reverse("healthz")).json()["beat_age_s"] is None
+    cache.set(HEARTBEAT_KEY, time.time() - 125, timeout=None)
+    assert 125 <= client.get(reverse("healthz")).json()["beat_age_s"] < 200
+    heartbeat()
+    assert client.get(reverse("healthz")).json()["beat_age_s"] < 60
