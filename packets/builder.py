@@ -266,6 +266,8 @@ def build_packet(
         output = tmp / "packet.pdf"
         _assemble(plan, cover.path, drawn.index_pages, front_path, chunks, output, password, tmp)
         timings["join"] = time.perf_counter() - started
+        # Not earlier: its start (Python and WeasyPrint loading) would compete with the join.
+        frontmatter.replace_spare()
         # Plaintext pages go as soon as the packet exists (the dir itself goes on cleanup).
         for path in [*chunks, cover.path, front_path]:
             path.unlink(missing_ok=True)
@@ -304,7 +306,14 @@ def _assemble(
     """
     pages = [{"file": str(cover), "range": "1"}, {"file": str(front), "range": f"1-{index_pages}"}]
     pages += [{"file": str(chunk), "range": "1-z"} for chunk in chunks]
-    job: dict = {"empty": "", "outputFile": str(output), "pages": pages}
+    # decodeLevel none: streams are copied, never inflated and deflated again (the chunks and
+    # the documents are compressed already); the output is the same size.
+    job: dict = {
+        "empty": "",
+        "outputFile": str(output),
+        "pages": pages,
+        "decodeLevel": "none",
+    }
     stamped = plan.stamped_rows
     if stamped:
         to_ranges, from_pages = [], []

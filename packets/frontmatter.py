@@ -164,8 +164,6 @@ class Cover:
     def stop(self) -> None:
         if self.process is not None:
             _kill(self.process)
-            if _spare_wanted:
-                _keep_spare()  # ready for the next build, started after this one's render
         self.html_path.unlink(missing_ok=True)
 
 
@@ -202,6 +200,12 @@ def _keep_spare() -> None:
     global _spare
     if _spare is None or _spare.poll() is not None:
         _spare = _spawn_renderer()
+
+
+def replace_spare() -> None:
+    """After a build's join: a warm worker starts the spare the next build will use."""
+    if _spare_wanted:
+        _keep_spare()
 
 
 def _take_spare() -> subprocess.Popen | None:

@@ -22,7 +22,7 @@ class BuildPhase(models.TextChoices):
     FRONT = "front", _("表紙・一覧")
     PLACING = "placing", _("書類の配置")
     JOIN = "join", _("結合・押印")
-    STORING = "storing", _("保存")
+    STORING = "storing", _("暗号化・保存")
 
 
 class Packet(models.Model):
@@ -37,7 +37,7 @@ class Packet(models.Model):
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     # Which step of the build the progress counts (BuildPhase); empty until the build starts.
-    progress_phase = models.CharField(max_length=10, blank=True)
+    progress_phase = models.CharField(max_length=10, choices=BuildPhase.choices, blank=True)
     error_code = models.CharField(max_length=40, blank=True)
     password_protected = models.BooleanField(default=False)
     # The chosen password waits here, encrypted in the vault, only until the build has used it:

@@ -80,7 +80,13 @@ class _Chunk:
     def flush(self) -> None:
         if len(self.pdf.pages):
             path = self.tmp / f"chunk-{len(self.paths):04d}.pdf"
-            self.pdf.save(path)
+            # Streams are copied as they are: no decoding and recompressing (qpdf's default
+            # would inflate and deflate every document's fonts and content streams, twice).
+            self.pdf.save(
+                path,
+                compress_streams=False,
+                stream_decode_level=self._pikepdf.StreamDecodeLevel.none,
+            )
             self.paths.append(path)
         for source in self.sources:
             source.close()

@@ -58,22 +58,29 @@ def test_stopping_the_build_kills_the_cover_render(packet_trip, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_warm_worker_keeps_a_spare_renderer_for_the_next_cover(
-    packet_trip, tmp_path, monkeypatch
-):
+def test_a_warm_worker_keeps_a_spare_renderer_for_the_next_cover(packet_trip, monkeypatch):
     from packets import frontmatter
-    from packets.builder import plan_packet
+    from packets.builder import build_packet
 
     monkeypatch.setattr(frontmatter, "_spare", None)
     monkeypatch.setattr(frontmatter, "_spare_wanted", False)
     frontmatter.warm_up()
     spare = frontmatter._spare
     assert spare is not None and spare.poll() is None
-    cover = frontmatter.Cover(plan_packet(packet_trip.trip), tmp_path)
+    taken = []
+    original = frontmatter._take_spare
+
+    def take():
+        taken.append(original())
+        return taken[-1]
+
+    monkeypatch.setattr(frontmatter, "_take_spare", take)
     try:
-        assert cover.process is spare  # the build used the process started in advance
-        cover.wait(timeout=120)
+        with build_packet(packet_trip.trip) as built:
+            assert not built.cover_cached
+        assert taken == [spare]  # the cover was laid out by the process started in advance
+        assert frontmatter._spare is not None and frontmatter._spare is not spare
+        assert frontmatter._spare.poll() is None  # the next build's spare is waiting
     finally:
-        cover.stop()
-    assert frontmatter._spare is not None and frontmatter._spare is not spare
-    frontmatter._kill(frontmatter._spare)
+        if frontmatter._spare is not None:
+            frontmatter._kill(frontmatter._spare)
