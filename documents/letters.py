@@ -8,6 +8,7 @@ from django.utils import translation
 from trips.models import Participant, Trip
 
 from . import links
+from .fetcher import make_fetcher
 from .models import UploadLink
 
 
@@ -17,11 +18,6 @@ def _qr_svg(url: str) -> str:
 
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     return image.to_string(encoding="unicode")
-
-
-def _refuse_fetch(url: str, *args, **kwargs):
-    # The letter needs nothing from outside: no file:, http(s): or data fetches at all.
-    raise ValueError("external resources are not allowed in letters")
 
 
 def render_letters(trip: Trip, pairs: list[tuple[Participant, UploadLink]]) -> bytes:
@@ -40,4 +36,5 @@ def render_letters(trip: Trip, pairs: list[tuple[Participant, UploadLink]]) -> b
             "documents/letters.html",
             {"trip": trip, "pages": pages, "purge_after": trip.purge_after},
         )
-    return weasyprint.HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+    # The letter needs nothing from outside: a fetcher with no resources refuses every URL.
+    return weasyprint.HTML(string=html, url_fetcher=make_fetcher()).write_pdf()

@@ -17,10 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +31,10 @@ from documents.models import Document, DocumentKind
 from documents.services import documents_for_packet
 from trips.models import Participant, ParticipantState, Trip
 
-from . import frontmatter, workdir
+from . import frontmatter, work
 from .errors import BuildError
+from .index import index_pages, write_index_and_stamps
+from .models import BuildPhase
 from .placing import A4, PRINT_DPI, place_documents
 
 log = logging.getLogger(__name__)
@@ -99,7 +101,9 @@ class BuiltPacket:
     size: int
     documents: int
     fingerprint: str
-    front_matter_seconds: float
+    # Seconds per phase in this process: front (cover + index), stamps, placing, join.
+    timings: dict[str, float]
+    cover_cached: bool
     _tmpdir: Path
 
     def cleanup(self) -> None:
@@ -196,7 +200,7 @@ def plan_packet(trip: Trip, group_name: str = "") -> Plan:
             row.kind_label = "マイナンバーカード持参"
         rows.append(row)
 
-    front_pages = 1 + max(1, math.ceil(len(rows) / frontmatter.ROWS_PER_INDEX_PAGE))
+    front_pages = frontmatter.COVER_PAGES + len(index_pages(rows))
     page = front_pages
     stamp = 0
     for position, row in enumerate(rows, start=1):
@@ -217,38 +221,65 @@ def plan_packet(trip: Trip, group_name: str = "") -> Plan:
     )
 
 
+ProgressCallback = Callable[[str, int, int], None]
+
+
 def build_packet(
     trip: Trip,
     *,
     group_name: str = "",
     password: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> BuiltPacket:
-    """Build the packet synchronously; the task and `manage.py build_packet` both call this."""
+    """Build the packet synchronously; the task and `manage.py build_packet` both call this.
+
+    `progress(phase, done, total)` is called as the build moves: one step for the front matter,
+    one per document placed, one for the join, one left for the caller's storing (BuildPhase).
+    """
     plan = plan_packet(trip, group_name or "")
-    tmp = workdir.new_build_dir(trip.pk)
+    total = plan.documents + 3
+    report = progress or (lambda phase, done, total: None)
+    tmp = work.new_build_dir(trip.pk)
+    timings: dict[str, float] = {}
     try:
-        front = frontmatter.start_render(plan, tmp)
+        report(BuildPhase.FRONT, 0, total)
+        started = time.perf_counter()
+        # The cover renders in a child process (unless cached) while this one draws the index
+        # and stamps and places the documents: two cores, two jobs.
+        cover = frontmatter.Cover(plan, tmp)
         try:
-            chunks = place_documents(plan, tmp, progress)
-            front_seconds = front.wait(timeout=FRONT_MATTER_TIMEOUT)
+            front_path = tmp / "index-and-stamps.pdf"
+            drawn = write_index_and_stamps(plan, frontmatter.font_path(), front_path)
+            timings["stamps"] = drawn.stamp_seconds
+            timings["front"] = time.perf_counter() - started - drawn.stamp_seconds
+            report(BuildPhase.PLACING, 1, total)
+            started = time.perf_counter()
+            chunks = place_documents(
+                plan, tmp, lambda done: report(BuildPhase.PLACING, 1 + done, total)
+            )
+            timings["placing"] = time.perf_counter() - started
+            timings["front"] += cover.wait(timeout=FRONT_MATTER_TIMEOUT)
         finally:
-            front.stop()
+            cover.stop()
+        report(BuildPhase.JOIN, plan.documents + 1, total)
+        started = time.perf_counter()
         output = tmp / "packet.pdf"
-        _assemble(plan, front, chunks, output, password, tmp)
+        _assemble(plan, cover.path, drawn.index_pages, front_path, chunks, output, password, tmp)
+        timings["join"] = time.perf_counter() - started
+        # Not earlier: its start (Python and WeasyPrint loading) would compete with the join.
+        frontmatter.replace_spare()
         # Plaintext pages go as soon as the packet exists (the dir itself goes on cleanup).
-        for path in [*chunks, *front.front_paths, front.stamps_path]:
-            if path:
-                path.unlink(missing_ok=True)
-        if progress:
-            progress(plan.documents + 1, plan.documents + 1)
+        for path in [*chunks, cover.path, front_path]:
+            path.unlink(missing_ok=True)
+        report(BuildPhase.STORING, plan.documents + 2, total)
         return BuiltPacket(
             path=output,
             pages=plan.total_pages,
             size=output.stat().st_size,
             documents=plan.documents,
             fingerprint=plan.fingerprint,
-            front_matter_seconds=front_seconds,
+            timings=timings,
+            cover_cached=cover.cached,
             _tmpdir=tmp,
         )
     except BaseException:
@@ -260,20 +291,37 @@ def build_packet(
 
 
 def _assemble(
-    plan: Plan, front, chunks: list[Path], output: Path, password: str | None, tmp: Path
+    plan: Plan,
+    cover: Path,
+    index_pages: int,
+    front: Path,
+    chunks: list[Path],
+    output: Path,
+    password: str | None,
+    tmp: Path,
 ) -> None:
-    """Join with qpdf: front matter pages, then chunks; overlay stamps; encrypt if asked."""
-    pages = [{"file": str(path), "range": "1-z"} for path in front.front_paths]
+    """Join with qpdf: cover, index pages, then chunks; overlay stamps; encrypt if asked.
+
+    `front` holds the index pages and then the stamp pages (one font subset for both).
+    """
+    pages = [{"file": str(cover), "range": "1"}, {"file": str(front), "range": f"1-{index_pages}"}]
     pages += [{"file": str(chunk), "range": "1-z"} for chunk in chunks]
-    job: dict = {"empty": "", "outputFile": str(output), "pages": pages}
+    # decodeLevel none: streams are copied, never inflated and deflated again (the chunks and
+    # the documents are compressed already); the output is the same size.
+    job: dict = {
+        "empty": "",
+        "outputFile": str(output),
+        "pages": pages,
+        "decodeLevel": "none",
+    }
     stamped = plan.stamped_rows
     if stamped:
         to_ranges, from_pages = [], []
         for row in stamped:
             to_ranges.append(f"{row.start_page}-{row.end_page}")
-            from_pages += [str(row.stamp_index)] * row.page_count
+            from_pages += [str(index_pages + row.stamp_index)] * row.page_count
         job["overlay"] = {
-            "file": str(front.stamps_path),
+            "file": str(front),
             "to": ",".join(to_ranges),
             "from": ",".join(from_pages),
         }

@@ -1,10 +1,12 @@
-"""The packet's front matter: the cover and the roster index, in one WeasyPrint render.
+"""The packet's front matter: the cover (WeasyPrint, cached) and the roster index (drawn).
 
-The cover for hospital and pharmacy staff (one page), then the roster index
-(ROWS_PER_INDEX_PAGE rows a page, fixed table layout and fixed row height, so the page count is
-known before rendering and the index can print page numbers). It renders in a child process
-(a long index as two jobs on two cores) while the builder places the documents. The stamps
-(packets.stamps) are overlaid by qpdf: pages are stamped, never re-rendered.
+The cover for hospital and pharmacy staff is one page of running text, laid out by WeasyPrint
+from `packets/pdf/cover.html` in a child process (packets.render_html) while the builder
+places the documents. It is the same for every build of a trip (or group) until its text
+changes, so the PDF is kept in the vault, encrypted under the trip's key (`CachedCover`), keyed
+by the hash of its HTML: a rebuild reuses it and pays no WeasyPrint at all; a changed cover
+replaces the cached one (the old file goes after commit). The roster index and the stamps are
+drawn directly (packets.index), which is ~100× faster than the HTML table they replace.
 
 The packet is a Japanese document for Japanese hospitals whatever the teacher's UI language, so
 its template is rendered in Japanese (translation.override) and its text is not in the .po file.
@@ -13,7 +15,9 @@ its template is rendered in Japanese (translation.override) and its text is not 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -22,17 +26,24 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from documents import vault
 from schools.people import display_name
 
 from .errors import BuildError
+from .index import ROWS_PER_INDEX_PAGE, index_pages
+from .models import CachedCover
 
-ROWS_PER_INDEX_PAGE = 30
-SPLIT_FROM_INDEX_PAGES = 4
+log = logging.getLogger(__name__)
+
 FONT_URL = "packet:/fonts/ipaexg.ttf"
 DEFAULT_FONT = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
+COVER_PAGES = 1
+
+__all__ = ["ROWS_PER_INDEX_PAGE", "Cover", "cover_html", "font_path", "index_pages"]
 
 
 def font_path() -> str:
@@ -43,26 +54,16 @@ def organiser_name(trip) -> str:
     return display_name(trip.organiser)
 
 
-def index_pages(plan) -> list[list]:
-    rows = plan.rows
-    return [
-        rows[i : i + ROWS_PER_INDEX_PAGE] for i in range(0, len(rows), ROWS_PER_INDEX_PAGE)
-    ] or [[]]
-
-
-def _context(plan, pages: list[list], *, with_cover: bool, first_page: int) -> dict:
+def cover_html(plan) -> str:
+    """HTML of the cover. Autoescaped: names are text, never markup."""
     trip = plan.trip
     rows = plan.rows
-    return {
-        "with_cover": with_cover,
-        "first_page": first_page,
+    context = {
         "trip": trip,
         "school": trip.school,
         "group_name": plan.group_name,
         "organiser": organiser_name(trip),
         "accompanying": [display_name(u) for u in trip.accompanying.all()],
-        "index_pages": pages,
-        "stamped_rows": plan.stamped_rows,
         "participant_count": len(rows),
         "document_count": sum(1 for row in rows if row.items),
         "card_count": sum(1 for row in rows if row.status == "card"),
@@ -72,48 +73,45 @@ def _context(plan, pages: list[list], *, with_cover: bool, first_page: int) -> d
         # The same date the guardians consented to and the trip page shows.
         "purge_due_at": trip.purge_due_at,
     }
-
-
-def html(plan, pages: list[list] | None = None, *, with_cover=True, first_page=1) -> str:
-    """HTML for the cover and index (or part of the index, numbered from `first_page`).
-
-    Autoescaped: names are text, never markup.
-    """
-    pages = index_pages(plan) if pages is None else pages
-    context = _context(plan, pages, with_cover=with_cover, first_page=first_page)
     with translation.override("ja"):
-        return render_to_string("packets/pdf/frontmatter.html", context)
+        return render_to_string("packets/pdf/cover.html", context)
 
 
-class _Render:
-    """The HTML → PDF renders of one build, in one child process (see packets.render_html).
+def _key(html: str) -> str:
+    # The font file is part of what the cover looks like.
+    return hashlib.sha256(f"{font_path()}\n{html}".encode()).hexdigest()
 
-    Started before the HTML exists so that WeasyPrint's import overlaps with the templates; the
-    jobs follow through stdin. A second job is forked inside the child (two cores, one import).
-    """
 
-    def __init__(self):
-        self.jobs: list[tuple[Path, Path, int]] = []  # (html, pdf, expected pages)
-        self.started = time.monotonic()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "packets.render_html"],
-            cwd=settings.BASE_DIR,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            # Its own process group: stop() kills the forked job too.
-            start_new_session=True,
-        )
+class Cover:
+    """The cover PDF of one build: from the cache, or rendered by a child process meanwhile."""
 
-    def send(self, jobs: list[tuple[str, Path, int]]) -> None:
-        """Write each job's HTML next to its PDF and hand the list to the child."""
-        for source, output, expected_pages in jobs:
-            html_path = output.with_suffix(".html")
-            html_path.write_text(source, encoding="utf-8")
-            self.jobs.append((html_path, output, expected_pages))
+    def __init__(self, plan, tmp: Path):
+        self.plan = plan
+        self.path = tmp / "cover.pdf"
+        self.html_path = tmp / "cover.html"
+        self.process: subprocess.Popen | None = None
+        self.cached = False
+        html = cover_html(plan)
+        self.key = _key(html)
+        entry = CachedCover.objects.filter(
+            trip_id=plan.trip.pk, group_name=plan.group_name, html_sha256=self.key
+        ).first()
+        if entry is not None:
+            try:
+                self.path.write_bytes(vault.load(plan.trip.pk, entry.storage_name, aad=entry.aad))
+                self.cached = True
+                return
+            except (OSError, vault.VaultError):
+                log.warning("the cached cover could not be read; rendering it again")
+        self._start(html)
+
+    def _start(self, html: str) -> None:
+        self.process = _take_spare() or _spawn_renderer()
+        self.html_path.write_text(html, encoding="utf-8")
         request = {
             "resources": {FONT_URL: font_path()},
-            "jobs": [[str(html_path), str(output)] for html_path, output, _ in self.jobs],
+            "html": str(self.html_path),
+            "pdf": str(self.path),
         }
         stdin, self.process.stdin = self.process.stdin, None  # communicate() must not flush it
         try:
@@ -123,76 +121,121 @@ class _Render:
             pass  # the child is gone; wait() reports front_matter_failed
 
     def wait(self, timeout: float) -> float:
-        """Wait for every job; the wall time since the child started."""
+        """Wait for the render (if any) and cache its result; the seconds spent waiting."""
+        if self.process is None:
+            return 0.0
+        started = time.monotonic()
         try:
             out, _err = self.process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as exc:
             raise BuildError("front_matter_timeout") from exc
         finally:
-            for html_path, _output, _pages in self.jobs:
-                html_path.unlink(missing_ok=True)  # it holds the names in clear
-        seconds = time.monotonic() - self.started
-        if self.process.returncode != 0 or not all(out.exists() for _h, out, _p in self.jobs):
+            self.html_path.unlink(missing_ok=True)  # it holds names in clear
+        if self.process.returncode != 0 or not self.path.exists():
             raise BuildError("front_matter_failed")
-        pages = {}
-        for line in out.decode(errors="replace").splitlines():
-            try:
-                result = json.loads(line)
-                pages[result["job"]] = result["pages"]
-            except (ValueError, KeyError, TypeError):
-                pass
-        # The index printed page numbers assuming these counts: check that they held.
-        for number, (_html, _output, expected) in enumerate(self.jobs):
-            if pages.get(number) != expected:
-                raise BuildError("front_matter_layout")
-        return seconds
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            # The group is alive while its leader is (it waits for its forked job).
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-
-class FrontMatter:
-    """Cover + index rendered by WeasyPrint in a child process; stamps written meanwhile here.
-
-    The stamps are one line of text per student; WeasyPrint costs ~2.5 ms for every page even
-    when empty, so they are written directly (packets.stamps) while the child renders.
-    """
-
-    def __init__(self, plan, tmp: Path):
-        from .stamps import stamp_text, write_stamps
-
-        self.stamps_path = tmp / "stamps.pdf" if plan.stamped_rows else None
-        self.render = _Render()
         try:
-            pages = index_pages(plan)
-            # A long index renders as two jobs side by side (the bulk of a build's time).
-            split = len(pages) // 2 if len(pages) >= SPLIT_FROM_INDEX_PAGES else len(pages)
-            self.front_paths = [tmp / "front-0.pdf"]
-            jobs = [(html(plan, pages[:split]), self.front_paths[0], 1 + split)]
-            if split < len(pages):
-                self.front_paths.append(tmp / "front-1.pdf")
-                part = html(plan, pages[split:], with_cover=False, first_page=2 + split)
-                jobs.append((part, self.front_paths[1], len(pages) - split))
-            self.render.send(jobs)
-            if self.stamps_path:
-                until = plan.trip.end_date.isoformat()
-                lines = [stamp_text(row.name, plan.trip.title, until) for row in plan.stamped_rows]
-                write_stamps(lines, font_path(), self.stamps_path)
-        except BaseException:
-            self.stop()  # no render may outlive its build
-            raise
+            pages = json.loads(out.decode(errors="replace").strip().splitlines()[-1])["pages"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            pages = None
+        # The index numbers its pages from the cover's count: check that it held.
+        if pages != COVER_PAGES:
+            raise BuildError("front_matter_layout")
+        self._remember()
+        return time.monotonic() - started
 
-    def wait(self, timeout: float) -> float:
-        """Wait for the renders; the wall time of the whole render."""
-        return self.render.wait(timeout)
+    def _remember(self) -> None:
+        """Keep the rendered cover in the vault; the one it replaces goes after commit."""
+        trip_id, group = self.plan.trip.pk, self.plan.group_name
+        entry = CachedCover(trip_id=trip_id, group_name=group, html_sha256=self.key)
+        entry.storage_name = vault.store(trip_id, self.path.read_bytes(), aad=entry.aad)
+        try:
+            with transaction.atomic():
+                old = list(
+                    CachedCover.objects.select_for_update()
+                    .filter(trip_id=trip_id, group_name=group)
+                    .values_list("storage_name", flat=True)
+                )
+                CachedCover.objects.filter(trip_id=trip_id, group_name=group).delete()
+                entry.save()
+                transaction.on_commit(lambda: [vault.remove(name) for name in old])
+        except IntegrityError:  # a parallel build of the same scope cached it first
+            vault.remove(entry.storage_name)
 
     def stop(self) -> None:
-        self.render.stop()
+        if self.process is not None:
+            _kill(self.process)
+        self.html_path.unlink(missing_ok=True)
 
 
-def start_render(plan, tmp: Path) -> FrontMatter:
-    return FrontMatter(plan, tmp)
+# --- The spare renderer -------------------------------------------------------------------
+# A worker process keeps one render_html child started in advance (its Python and WeasyPrint
+# loaded, ~60 MB): a cover miss then costs only the layout (~0.3 s, on the other core).
+
+_spare: subprocess.Popen | None = None
+_spare_wanted = False
+
+
+def _spawn_renderer() -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "packets.render_html"],
+        cwd=settings.BASE_DIR,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: a stop kills all of it
+    )
+
+
+def _kill(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream:
+            stream.close()
+
+
+def _keep_spare() -> None:
+    global _spare
+    if _spare is None or _spare.poll() is not None:
+        _spare = _spawn_renderer()
+
+
+def replace_spare() -> None:
+    """After a build's join: a warm worker starts the spare the next build will use."""
+    if _spare_wanted:
+        _keep_spare()
+
+
+def _take_spare() -> subprocess.Popen | None:
+    global _spare
+    spare, _spare = _spare, None
+    if spare is not None and spare.poll() is not None:
+        _kill(spare)
+        return None
+    return spare
+
+
+def warm_up() -> None:
+    """Load what every build needs once, at worker start (no build pays these imports).
+
+    pikepdf, Pillow and fontTools load here; WeasyPrint loads in a spare renderer kept ready
+    (it leaves when this process does: its stdin closes).
+    """
+    global _spare_wanted
+    import pikepdf  # noqa: F401
+    from fontTools import subset  # noqa: F401
+    from fontTools.ttLib import TTFont  # noqa: F401
+    from PIL import Image  # noqa: F401
+
+    _spare_wanted = True
+    _keep_spare()
+
+
+def forget_trip_covers(trip_id: int) -> list[str]:
+    """Delete the trip's cached covers; their vault names (removed after commit)."""
+    names = list(CachedCover.objects.filter(trip_id=trip_id).values_list("storage_name", flat=True))
+    CachedCover.objects.filter(trip_id=trip_id).delete()
+    transaction.on_commit(lambda: [vault.remove(name) for name in names])
+    return names

@@ -16,6 +16,15 @@ class PacketStatus(models.TextChoices):
     FAILED = "failed", _("失敗")
 
 
+class BuildPhase(models.TextChoices):
+    """The steps of a build, in order, as the progress bar names them."""
+
+    FRONT = "front", _("表紙・一覧")
+    PLACING = "placing", _("書類の配置")
+    JOIN = "join", _("結合・押印")
+    STORING = "storing", _("暗号化・保存")
+
+
 class Packet(models.Model):
     """One built packet (whole trip, or one group), stored encrypted in the vault."""
 
@@ -27,6 +36,8 @@ class Packet(models.Model):
     )
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
+    # Which step of the build the progress counts (BuildPhase); empty until the build starts.
+    progress_phase = models.CharField(max_length=10, choices=BuildPhase.choices, blank=True)
     error_code = models.CharField(max_length=40, blank=True)
     password_protected = models.BooleanField(default=False)
     # The chosen password waits here, encrypted in the vault, only until the build has used it:
@@ -54,6 +65,10 @@ class Packet(models.Model):
     @property
     def aad(self) -> str:
         return f"packet:{self.uuid}"
+
+    @property
+    def password_aad(self) -> str:
+        return f"packet-password:{self.uuid}"
 
 
 class PaperCopy(models.Model):
@@ -88,3 +103,31 @@ class PaperCopy(models.Model):
 
     def __str__(self) -> str:
         return f"copy {self.copy_number} of trip {self.trip_id}"
+
+
+class CachedCover(models.Model):
+    """A trip's rendered packet cover, kept encrypted in the vault until something on it changes.
+
+    The cover is the one part of a packet WeasyPrint lays out (~0.3 s plus its import); it is
+    the same for every build of a trip (or group) until its text changes, so a build reuses it
+    when `html_sha256` still matches. Encrypted under the trip's key, so it dies with the trip
+    (crypto-shredding); the purge deletes the row and the file (packets.work.remove_trip_work).
+    """
+
+    trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="+")
+    group_name = models.CharField(max_length=50, blank=True)
+    html_sha256 = models.CharField(max_length=64)
+    storage_name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["trip", "group_name"], name="one_cover_per_scope")
+        ]
+
+    def __str__(self) -> str:
+        return f"cover of trip {self.trip_id}"
+
+    @property
+    def aad(self) -> str:
+        return f"packet-cover:{self.trip_id}:{self.html_sha256}"

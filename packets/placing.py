@@ -9,6 +9,7 @@ one chunk's decrypted documents are in memory at a time.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 from documents import vault
@@ -79,7 +80,13 @@ class _Chunk:
     def flush(self) -> None:
         if len(self.pdf.pages):
             path = self.tmp / f"chunk-{len(self.paths):04d}.pdf"
-            self.pdf.save(path)
+            # Streams are copied as they are: no decoding and recompressing (qpdf's default
+            # would inflate and deflate every document's fonts and content streams, twice).
+            self.pdf.save(
+                path,
+                compress_streams=False,
+                stream_decode_level=self._pikepdf.StreamDecodeLevel.none,
+            )
             self.paths.append(path)
         for source in self.sources:
             source.close()
@@ -87,15 +94,15 @@ class _Chunk:
         self._open()
 
 
-def place_documents(plan, tmp: Path, progress) -> list[Path]:
-    """Decrypt and place every document of the plan; returns the chunk files in order."""
+def place_documents(plan, tmp: Path, progress: Callable[[int], None]) -> list[Path]:
+    """Decrypt and place every document of the plan; returns the chunk files in order.
+
+    `progress(done)` after each document.
+    """
     import pikepdf
 
     chunk = _Chunk(tmp)
-    total = plan.documents + 1  # the last step is the join
     done = 0
-    if progress:
-        progress(done, total)
     for row in plan.stamped_rows:
         number = row.start_page
         for item in row.items:
@@ -121,8 +128,7 @@ def place_documents(plan, tmp: Path, progress) -> list[Path]:
                 number += 1
             del data
             done += 1
-            if progress:
-                progress(done, total)
+            progress(done)
             chunk.maybe_flush()
     chunk.flush()
     return chunk.paths

@@ -1,4 +1,6 @@
-"""Packets as a domain: request a build, run it, store it, tell when it is stale, delete it.
+"""Packets as a domain: request a build, tell when it is stale, record prints, delete it.
+
+The build itself runs in packets.runner (the task's body).
 
 `delete_packet` and `delete_trip_packets` are the one deletion path for packets (rows first, vault
 files after the transaction commits), used by the teacher's delete button and the retention purge.
@@ -7,30 +9,22 @@ files after the transaction commits), used by the teacher's delete button and th
 from __future__ import annotations
 
 import logging
-import time
 
-from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
-from django.utils import timezone
 
 from documents import vault
 from schools import audit
 from trips.models import Trip
 
-from .builder import BuildError, build_packet, current_fingerprint
+from .builder import current_fingerprint
 from .models import Packet, PacketStatus, PaperCopy
+from .tasks import build
 
 log = logging.getLogger(__name__)
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 64
-# Progress is written at most this often (a row update per document would be wasteful).
-PROGRESS_INTERVAL = 0.5
 MAX_COPIES = 10
-
-
-def _password_aad(packet: Packet) -> str:
-    return f"packet-password:{packet.uuid}"
 
 
 def build_in_flight(trip: Trip, group_name: str = "") -> bool:
@@ -46,8 +40,6 @@ def request_build(
     trip: Trip, user, *, role: str = "", group_name: str = "", password: str = ""
 ) -> Packet:
     """Queue a build; the worker picks it up after this transaction commits."""
-    from .tasks import build
-
     with transaction.atomic():
         packet = Packet.objects.create(
             trip=trip,
@@ -57,7 +49,7 @@ def request_build(
         )
         if password:
             packet.password_storage_name = vault.store(
-                trip.pk, password.encode(), aad=_password_aad(packet)
+                trip.pk, password.encode(), aad=packet.password_aad
             )
             packet.save(update_fields=["password_storage_name"])
         audit.record(
@@ -71,84 +63,6 @@ def request_build(
             password=bool(password),
         )
         build.delay_on_commit(packet_id=packet.pk)
-    return packet
-
-
-def _take_password(packet: Packet) -> str | None:
-    """Read the build password and remove it from the vault: it is used once."""
-    if not packet.password_storage_name:
-        return None
-    name = packet.password_storage_name
-    try:
-        password = vault.load(packet.trip_id, name, aad=_password_aad(packet)).decode()
-    finally:
-        vault.remove(name)
-        Packet.objects.filter(pk=packet.pk).update(password_storage_name="")
-    return password
-
-
-def run_build(packet_id: int) -> Packet | None:
-    """Build a queued packet and store it encrypted; a failure is recorded with its reason."""
-    packet = Packet.objects.select_related("trip__school").filter(pk=packet_id).first()
-    if packet is None or packet.status not in (PacketStatus.QUEUED, PacketStatus.RUNNING):
-        log.info("packet %s is gone or already finished", packet_id)
-        return packet
-    trip = packet.trip
-    if trip.is_closed:  # cancelled or purged meanwhile: its documents must not be read again
-        return _fail(packet, "trip_closed")
-    Packet.objects.filter(pk=packet.pk).update(status=PacketStatus.RUNNING)
-    last = 0.0
-
-    def progress(done: int, total: int) -> None:
-        nonlocal last
-        now = time.monotonic()
-        if done == total or now - last >= PROGRESS_INTERVAL:
-            last = now
-            Packet.objects.filter(pk=packet.pk).update(progress_done=done, progress_total=total)
-
-    try:
-        password = _take_password(packet)
-        with build_packet(
-            trip, group_name=packet.group_name, password=password, progress=progress
-        ) as built:
-            storage_name = vault.store(trip.pk, built.path.read_bytes(), aad=packet.aad)
-            pages, size, fingerprint = built.pages, built.size, built.fingerprint
-    except SoftTimeLimitExceeded:
-        return _fail(packet, "timeout")
-    except BuildError as exc:
-        return _fail(packet, exc.code)
-    except vault.VaultError:
-        # The purge destroyed the trip's key while we built: the trip is closed, not broken.
-        return _fail(packet, "trip_closed")
-    except Exception:
-        # The traceback names our code and temp files, never document content.
-        log.exception("packet %s failed", packet.pk)
-        return _fail(packet, "internal_error")
-    updated = Packet.objects.filter(pk=packet.pk).update(
-        status=PacketStatus.DONE,
-        storage_name=storage_name,
-        size=size,
-        pages=pages,
-        source_fingerprint=fingerprint,
-        finished_at=timezone.now(),
-    )
-    if not updated:  # deleted (or purged) while building: the file must not outlive the row
-        vault.remove(storage_name)
-        return None
-    audit.record(
-        "packet_built", obj=packet, school=trip.school_id, trip=trip, pages=pages, bytes=size
-    )
-    packet.refresh_from_db()
-    return packet
-
-
-def _fail(packet: Packet, code: str) -> Packet:
-    Packet.objects.filter(pk=packet.pk).update(
-        status=PacketStatus.FAILED, error_code=code, finished_at=timezone.now()
-    )
-    trip = packet.trip
-    audit.record("packet_failed", obj=packet, school=trip.school_id, trip=trip, reason=code)
-    packet.refresh_from_db()
     return packet
 
 

@@ -27,7 +27,7 @@ def stamp_text(name: str, title: str, valid_until: str) -> tuple[str, str]:
     return name, f"{SEPARATOR}{title}{SEPARATOR}本旅行期間中のみ有効（{valid_until} まで）"
 
 
-class _Font:
+class Font:
     """A subset of the font with the characters of `text`, as a PDF Type0/CIDFontType2 font."""
 
     def __init__(self, font_path: str, text: str):
@@ -127,32 +127,36 @@ class _Font:
         )
 
 
-def _fit(font: _Font, bold: str, rest: str) -> tuple[str, str]:
+def _fit(font: Font, bold: str, rest: str) -> tuple[str, str]:
     """Cut the trip title part so the line stays inside the strip (the name is never cut)."""
     while rest and font.width(bold + rest, FONT_SIZE) > MAX_WIDTH:
         rest = rest[:-2] + "…"
     return bold, rest
 
 
+def stamp_content(font: Font, bold: str, rest: str) -> bytes:
+    """The content stream of one stamp page (font resource /PkJ)."""
+    bold, rest = _fit(font, bold, rest)
+    # Bold by stroking the glyph outlines (render mode 2): IPAex Gothic has no bold face.
+    return (
+        f"q BT /PkJ {FONT_SIZE} Tf {LEFT:.2f} {BASELINE:.2f} Td "
+        f"2 Tr 0.25 w <{font.encode(bold).decode()}> Tj "
+        f"0 Tr <{font.encode(rest).decode()}> Tj ET "
+        f"0.4 w {LEFT:.2f} {RULE_Y:.2f} m {A4[0] - LEFT:.2f} {RULE_Y:.2f} l S Q"
+    ).encode()
+
+
 def write_stamps(lines: list[tuple[str, str]], font_path: str, output: Path) -> int:
     """One stamp page per (bold, rest) line; returns the page count."""
     import pikepdf
 
-    font = _Font(font_path, "".join(b + r for b, r in lines) + "…")
+    font = Font(font_path, "".join(b + r for b, r in lines) + "…")
     pdf = pikepdf.new()
     font_ref = font.pdf_object(pdf)
     resources = pdf.make_indirect(pikepdf.Dictionary(Font=pikepdf.Dictionary(PkJ=font_ref)))
     for bold, rest in lines:
-        bold, rest = _fit(font, bold, rest)
-        # Bold by stroking the glyph outlines (render mode 2): IPAex Gothic has no bold face.
-        content = (
-            f"q BT /PkJ {FONT_SIZE} Tf {LEFT:.2f} {BASELINE:.2f} Td "
-            f"2 Tr 0.25 w <{font.encode(bold).decode()}> Tj "
-            f"0 Tr <{font.encode(rest).decode()}> Tj ET "
-            f"0.4 w {LEFT:.2f} {RULE_Y:.2f} m {A4[0] - LEFT:.2f} {RULE_Y:.2f} l S Q"
-        )
         page = pdf.add_blank_page(page_size=A4)
         page.obj.Resources = resources
-        page.obj.Contents = pikepdf.Stream(pdf, content.encode())
+        page.obj.Contents = pikepdf.Stream(pdf, stamp_content(font, bold, rest))
     pdf.save(output)
     return len(lines)

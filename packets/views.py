@@ -94,6 +94,9 @@ def progress(request: HttpRequest, uuid) -> JsonResponse:
         percent = int(100 * packet.progress_done / total)
     data = {
         "status": packet.status,
+        # The step the build is in (front matter, placing, join, storing), named for the bar.
+        "phase": packet.progress_phase,
+        "phase_label": packet.get_progress_phase_display() if packet.progress_phase else "",
         "done": packet.progress_done,
         "total": total,
         "percent": percent,

@@ -26,8 +26,8 @@ from django.utils import timezone
 
 from documents import vault
 from documents.models import Document, UploadLink
-from packets import workdir
 from packets.models import Packet
+from packets.work import remove_stale_work, remove_trip_work
 from schools.audit import record
 from schools.models import AuditEvent
 from trips.models import PurgeState, Trip
@@ -61,6 +61,7 @@ class SweepReport:
     files_removed: int = 0
     files_pending: int = 0
     orphans_removed: int = 0
+    stale_work_removed: int = 0
 
     @property
     def ok(self) -> bool:
@@ -144,8 +145,8 @@ def purge_trip(
             return None
         outcome = measure(trip_id)
         removed = deletion.delete_trip_data(trip_id)
-        # Plaintext pages a killed build left behind go before the certificate says "deleted".
-        workdir.remove_trip_work(trip_id)
+        # Plaintext a killed build left on disk, and the cached cover, go before the certificate.
+        remove_trip_work(trip_id)
         purged_at = timezone.now()
         started = (
             AuditEvent.objects.filter(trip_id=trip_id, action="purge_started")
@@ -227,7 +228,8 @@ def sweep(
         report.files_removed, report.files_pending = files.remove_pending()
     report.orphans_removed = files.reconcile(now=now, dry_run=dry_run)
     if not dry_run:
-        report.orphans_removed += workdir.remove_stale_work()
+        # Build folders of killed builds (plaintext pages) of trips not yet due.
+        report.stale_work_removed = remove_stale_work()
     if report.orphans_removed and not dry_run:
         record("orphans_removed", run=run.code, files=report.orphans_removed)
     if report.files_pending:

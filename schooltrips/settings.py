@@ -81,7 +81,7 @@ VAULT_DIR.mkdir(mode=0o700, exist_ok=True)
 FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, exist_ok=True)
 # Plaintext pages of packet builds, one folder per trip (packet-work/trip-<id>/), so the purge
-# and the sweep can find what a killed build left behind (packets/workdir.py).
+# and the sweep can find what a killed build left behind (packets/work.py).
 PACKET_TEMP_DIR = str(DATA_DIR / "packet-work")
 
 SECRET_KEY = env_secret("SECRET_KEY")

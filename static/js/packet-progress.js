@@ -11,7 +11,12 @@
         var bar = el.querySelector(".progress-bar");
         bar.style.width = data.percent + "%";
         var text = el.parentNode.querySelector(".packet-progress-text");
-        if (text) { text.textContent = data.done + " / " + data.total; }
+        // The phase (front matter, placing, join, storing) and the steps done in the build.
+        if (text) {
+          text.textContent = (data.phase_label ? data.phase_label + " " : "") + data.done + " / " + data.total;
+        }
+        el.setAttribute("aria-valuenow", String(data.percent));
+        el.setAttribute("data-phase", data.phase || "");
         if (data.status === "done" || data.status === "failed") {
           window.location.reload();
         } else {

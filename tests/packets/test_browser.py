@@ -20,7 +20,12 @@ def test_the_progress_bar_moves_and_ends_in_a_download_link(browser_page):
     trip = factories.TripFactory(school=school, organiser=teacher)
     factories.ParticipantFactory(trip=trip)
     packet = Packet.objects.create(
-        trip=trip, built_by=teacher, status="running", progress_done=1, progress_total=4
+        trip=trip,
+        built_by=teacher,
+        status="running",
+        progress_phase="front",
+        progress_done=1,
+        progress_total=4,
     )
     page = browser_page
     page.goto(page.live_server_url + reverse("login"))
@@ -33,14 +38,22 @@ def test_the_progress_bar_moves_and_ends_in_a_download_link(browser_page):
     bar.wait_for()
     width = page.eval_on_selector(f"#packet-{packet.uuid} .progress-bar", "el => el.style.width")
     assert width == "25%"
-    Packet.objects.filter(pk=packet.pk).update(progress_done=3)
-    deadline = time.monotonic() + 10
-    while width != "75%" and time.monotonic() < deadline:
-        page.wait_for_timeout(200)
-        width = page.eval_on_selector(
-            f"#packet-{packet.uuid} .progress-bar", "el => el.style.width"
-        )
-    assert width == "75%"  # moved without a reload
+    # The page was rendered in the front-matter phase; the script follows every later phase.
+    text = page.locator(f"#packet-{packet.uuid} .packet-progress-text")
+    for phase, label, done, expected in (
+        ("placing", "書類の配置", 2, "50%"),
+        ("join", "結合・押印", 3, "75%"),
+        ("storing", "暗号化・保存", 4, "100%"),
+    ):
+        Packet.objects.filter(pk=packet.pk).update(progress_phase=phase, progress_done=done)
+        deadline = time.monotonic() + 10
+        while width != expected and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+            width = page.eval_on_selector(
+                f"#packet-{packet.uuid} .progress-bar", "el => el.style.width"
+            )
+        assert width == expected  # moved without a reload
+        assert text.inner_text() == f"{label} {done} / 4"
     Packet.objects.filter(pk=packet.pk).update(
         status="done", progress_done=4, storage_name="x", pages=3
     )

@@ -204,19 +204,19 @@ def test_markup_in_a_name_is_text_and_fetches_nothing(school, teacher):
     assert "root:" not in "".join(_texts(reader))
 
 
-def test_a_long_index_is_numbered_right_across_its_two_renders(school, teacher):
-    from packets.frontmatter import ROWS_PER_INDEX_PAGE, SPLIT_FROM_INDEX_PAGES
+def test_a_long_index_is_numbered_right_across_its_pages(school, teacher):
+    from packets.index import ROWS_PER_INDEX_PAGE
     from tests import factories
 
     trip = factories.TripFactory(school=school, organiser=teacher)
-    count = ROWS_PER_INDEX_PAGE * SPLIT_FROM_INDEX_PAGES + 1
+    count = ROWS_PER_INDEX_PAGE * 4 + 1
     factories.ParticipantFactory.create_batch(count, trip=trip)
     last = factories.ParticipantFactory(
         trip=trip, student=factories.StudentFactory(school=school, name="最後 の人", grade=6)
     )
     samples.add_document(last, samples.photo(seed=2), kind="notice_copy")
     plan = plan_packet(trip)
-    index_pages = SPLIT_FROM_INDEX_PAGES + 1
+    index_pages = 4 + 1
     assert plan.front_pages == 1 + index_pages
     with build_packet(trip) as built:
         texts = _texts(pypdf.PdfReader(built.path))

@@ -11,12 +11,9 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-
-from packets import workdir
 
 SEED = """
 from tests import factories
@@ -78,16 +75,3 @@ def test_a_killed_build_leaves_nothing_after_the_purge(tmp_path):
         f"print(DeletionCertificate.objects.filter(trip_id={trip_id}).count())",
     )  # fmt: skip
     assert certificate.strip() == "1"
-
-
-def test_the_sweep_removes_stale_build_folders_only(settings, tmp_path):
-    stale = workdir.new_build_dir(7)
-    (stale / "chunk-1.pdf").write_bytes(b"%PDF plaintext")
-    fresh = workdir.new_build_dir(8)
-    (fresh / "chunk-1.pdf").write_bytes(b"%PDF plaintext")
-    old = time.time() - 3 * settings.CELERY_TASK_TIME_LIMIT
-    os.utime(stale, (old, old))
-    assert workdir.remove_stale_work() == 1
-    assert not stale.exists() and not workdir.trip_dir(7).exists()
-    assert fresh.exists()
-    assert Path(settings.PACKET_TEMP_DIR) in fresh.parents

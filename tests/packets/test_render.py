@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from packets.render_html import RefusedURL, make_fetcher, render
+from documents.fetcher import RefusedURL, make_fetcher
+from packets.render_html import render
 
 
 def test_weasyprint_can_subset_fonts_with_harfbuzz():
@@ -39,75 +40,47 @@ def test_a_document_linking_a_local_file_renders_without_it(tmp_path):
     assert pages == 1 and pdf.startswith(b"%PDF")
 
 
-def _long_index_plan(school, teacher):
-    """A plan whose index is long enough to render as two jobs (cover + 2 pages, then 2)."""
-    from packets.builder import plan_packet
-    from packets.frontmatter import ROWS_PER_INDEX_PAGE, SPLIT_FROM_INDEX_PAGES
-    from tests import factories
-
-    trip = factories.TripFactory(school=school, organiser=teacher)
-    count = ROWS_PER_INDEX_PAGE * SPLIT_FROM_INDEX_PAGES
-    factories.ParticipantFactory.create_batch(count, trip=trip)
-    return plan_packet(trip)
-
-
 @pytest.mark.slow
-def test_a_long_index_renders_both_jobs_from_one_child_process(
-    school, teacher, tmp_path, monkeypatch
-):
-    """One child imports WeasyPrint once (~0.4 s of CPU) and forks the second job."""
-    import subprocess
+def test_stopping_the_build_kills_the_cover_render(packet_trip, tmp_path):
+    import psutil
 
-    import pypdf
+    from packets.builder import plan_packet
+    from packets.frontmatter import Cover
 
-    from packets.frontmatter import FrontMatter
-
-    plan = _long_index_plan(school, teacher)
-    started = []
-    popen = subprocess.Popen
-
-    def counting_popen(args, *rest, **kwargs):
-        if "packets.render_html" in args:
-            started.append(args)
-        return popen(args, *rest, **kwargs)
-
-    monkeypatch.setattr(subprocess, "Popen", counting_popen)
-    front = FrontMatter(plan, tmp_path)
+    cover = Cover(plan_packet(packet_trip.trip), tmp_path)
     try:
-        front.wait(timeout=120)
+        child = psutil.Process(cover.process.pid)
+        assert child.is_running()
     finally:
-        front.stop()
-    assert len(started) == 1
-    assert [len(pypdf.PdfReader(path).pages) for path in front.front_paths] == [3, 2]
+        cover.stop()
+    assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
     assert not list(tmp_path.glob("*.html"))  # the names in clear are gone
 
 
 @pytest.mark.slow
-def test_stopping_the_front_matter_kills_the_forked_job_too(school, teacher, tmp_path):
-    import time
+def test_a_warm_worker_keeps_a_spare_renderer_for_the_next_cover(packet_trip, monkeypatch):
+    from packets import frontmatter
+    from packets.builder import build_packet
 
-    import psutil
+    monkeypatch.setattr(frontmatter, "_spare", None)
+    monkeypatch.setattr(frontmatter, "_spare_wanted", False)
+    frontmatter.warm_up()
+    spare = frontmatter._spare
+    assert spare is not None and spare.poll() is None
+    taken = []
+    original = frontmatter._take_spare
 
-    from packets.frontmatter import FrontMatter
+    def take():
+        taken.append(original())
+        return taken[-1]
 
-    plan = _long_index_plan(school, teacher)
-    front = FrontMatter(plan, tmp_path)
+    monkeypatch.setattr(frontmatter, "_take_spare", take)
     try:
-        leader = psutil.Process(front.render.process.pid)
-        deadline = time.monotonic() + 30
-        while not (jobs := leader.children()) and time.monotonic() < deadline:
-            time.sleep(0.002)
+        with build_packet(packet_trip.trip) as built:
+            assert not built.cover_cached
+        assert taken == [spare]  # the cover was laid out by the process started in advance
+        assert frontmatter._spare is not None and frontmatter._spare is not spare
+        assert frontmatter._spare.poll() is None  # the next build's spare is waiting
     finally:
-        front.stop()
-    assert jobs, "the second job was never forked"
-
-    def gone(process) -> bool:
-        try:
-            return process.status() == psutil.STATUS_ZOMBIE
-        except psutil.NoSuchProcess:
-            return True
-
-    deadline = time.monotonic() + 10
-    while not all(gone(p) for p in [leader, *jobs]) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert all(gone(p) for p in [leader, *jobs])
+        if frontmatter._spare is not None:
+            frontmatter._kill(frontmatter._spare)

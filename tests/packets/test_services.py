@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from documents import vault
-from packets import services
-from packets.models import Packet, PacketStatus, PaperCopy
+from documents.models import Document
+from packets import runner, services
+from packets.models import CachedCover, Packet, PacketStatus, PaperCopy
 from schools.models import AuditEvent
 from tests.packets import samples
 
@@ -20,13 +21,21 @@ def _build(trip, user, django_capture_on_commit_callbacks, **kwargs) -> Packet:
     return packet
 
 
+def _document_names(trip) -> set[str]:
+    return set(
+        Document.objects.filter(participant__trip=trip).values_list("storage_name", flat=True)
+    )
+
+
 def test_a_requested_build_runs_and_is_stored_encrypted(
     packet_trip, teacher, django_capture_on_commit_callbacks, settings
 ):
     packet = _build(packet_trip.trip, teacher, django_capture_on_commit_callbacks)
     assert packet.status == PacketStatus.DONE
     assert packet.pages == 6 and packet.built_by == teacher and packet.finished_at
-    assert (packet.progress_done, packet.progress_total) == (4, 4)
+    # Front matter, 3 documents, join, storing: the whole bar, in the last phase.
+    assert (packet.progress_done, packet.progress_total) == (6, 6)
+    assert packet.progress_phase == "storing"
     raw = (settings.VAULT_DIR / packet.storage_name).read_bytes()
     assert b"%PDF" not in raw[:64]  # only ciphertext on disk
     assert services.read_packet(packet).startswith(b"%PDF")
@@ -44,9 +53,12 @@ def test_the_password_is_used_once_and_not_kept(
     )
     assert packet.status == PacketStatus.DONE and packet.password_protected
     assert packet.password_storage_name == ""
-    files = [p for p in settings.VAULT_DIR.rglob("*") if p.is_file()]
-    # The documents and the packet; the password's vault file is gone.
-    assert len(files) == 3 + 1
+    files = {
+        str(p.relative_to(settings.VAULT_DIR)) for p in settings.VAULT_DIR.rglob("*") if p.is_file()
+    }
+    cover = CachedCover.objects.get(trip=packet_trip.trip).storage_name
+    # The documents, the packet and the cached cover; the password's vault file is gone.
+    assert files == {*_document_names(packet_trip.trip), packet.storage_name, cover}
 
 
 def test_a_changed_document_marks_the_packet_stale(
@@ -128,23 +140,25 @@ def test_delete_packet_removes_its_file_after_commit(
     assert AuditEvent.objects.filter(action="packet_deleted").count() == 1
 
 
-def test_a_packet_deleted_while_building_leaves_no_file(packet_trip, teacher, settings):
+def test_a_packet_deleted_while_building_leaves_no_file(
+    packet_trip, teacher, settings, monkeypatch
+):
     packet = Packet.objects.create(trip=packet_trip.trip, built_by=teacher)
-    original = services.build_packet
+    original = runner.build_packet
 
     def build_then_delete(*args, **kwargs):
         built = original(*args, **kwargs)
         Packet.objects.filter(pk=packet.pk).delete()
         return built
 
-    services.build_packet = build_then_delete
-    try:
-        assert services.run_build(packet.pk) is None
-    finally:
-        services.build_packet = original
-    packet_files = [p for p in settings.VAULT_DIR.rglob("*") if p.is_file()]
-    assert len(packet_files) == 3  # the three documents only
-    assert vault  # the vault module is what stored them
+    monkeypatch.setattr(runner, "build_packet", build_then_delete)
+    assert runner.run_build(packet.pk) is None
+    files = {
+        str(p.relative_to(settings.VAULT_DIR)) for p in settings.VAULT_DIR.rglob("*") if p.is_file()
+    }
+    cover = CachedCover.objects.get(trip=packet_trip.trip).storage_name
+    # The documents and the trip's cached cover: no packet file outlived its row.
+    assert files == {*_document_names(packet_trip.trip), cover}
 
 
 def test_a_cancelled_trip_is_not_built(packet_trip, teacher, django_capture_on_commit_callbacks):
@@ -154,7 +168,7 @@ def test_a_cancelled_trip_is_not_built(packet_trip, teacher, django_capture_on_c
     packet = Packet.objects.create(trip=trip, built_by=teacher)
     trip.cancelled_at = timezone.now()
     trip.save()
-    packet = services.run_build(packet.pk)
+    packet = runner.run_build(packet.pk)
     assert packet.status == PacketStatus.FAILED and packet.error_code == "trip_closed"
 
 
@@ -177,7 +191,7 @@ def test_a_build_logs_no_names_or_document_text(
 def test_a_purge_starting_mid_build_fails_the_build_as_closed(packet_trip, teacher, monkeypatch):
     """The purge destroys the trip's key while the build runs: 'trip closed', no traceback."""
     packet = Packet.objects.create(trip=packet_trip.trip, built_by=teacher)
-    original = services.build_packet
+    original = runner.build_packet
 
     def build_then_purge_starts(*args, **kwargs):
         built = original(*args, **kwargs)
@@ -187,8 +201,8 @@ def test_a_purge_starting_mid_build_fails_the_build_as_closed(packet_trip, teach
         )
         return built
 
-    monkeypatch.setattr(services, "build_packet", build_then_purge_starts)
-    packet = services.run_build(packet.pk)
+    monkeypatch.setattr(runner, "build_packet", build_then_purge_starts)
+    packet = runner.run_build(packet.pk)
     assert packet.status == PacketStatus.FAILED
     assert packet.error_code == "trip_closed"
     assert packet.storage_name == ""

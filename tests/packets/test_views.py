@@ -89,12 +89,18 @@ def test_the_progress_endpoint_reports_done_with_a_download_link(client, built, 
 
 def test_the_progress_endpoint_reports_a_running_build(client, packet_trip, teacher):
     packet = Packet.objects.create(
-        trip=packet_trip.trip, status="running", progress_done=3, progress_total=12
+        trip=packet_trip.trip,
+        status="running",
+        progress_phase="placing",
+        progress_done=3,
+        progress_total=12,
     )
     client.force_login(teacher)
     data = client.get(reverse("packets:progress", args=[packet.uuid])).json()
     assert data == {
         "status": "running",
+        "phase": "placing",
+        "phase_label": "書類の配置",
         "done": 3,
         "total": 12,
         "percent": 25,

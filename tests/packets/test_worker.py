@@ -38,7 +38,7 @@ def test_a_real_worker_builds_a_packet_and_progress_reaches_done(celery_worker_o
             break
         time.sleep(0.2)
     assert data["status"] == "done", data
-    assert data["done"] == data["total"] == 4
+    assert data["done"] == data["total"] == 6  # front matter, 3 documents, join, storing
     assert data["download_url"]
     download = client.get(data["download_url"])
     assert download.status_code == 200 and download.content.startswith(b"%PDF")
