@@ -30,6 +30,7 @@ from django.urls import reverse
 
 from documents import links, review
 from documents.models import Document
+from packets import runner as packet_runner
 from packets import services as packet_services
 from packets.models import Packet
 from retention import purge
@@ -177,7 +178,7 @@ def test_no_trace_of_documents_after_the_purge(client, nurse, school_admin, scho
     assert not Document.objects.filter(participant=withdrawn).exists()
 
     review.accept_document(document, nurse, role="nurse")
-    packet = packet_services.run_build(packet_services.request_build(trip, nurse, role="nurse").pk)
+    packet = packet_runner.run_build(packet_services.request_build(trip, nurse, role="nurse").pk)
     assert packet is not None and packet.status == "done", packet and packet.error_code
     assert markers[0] in _pdf_text(packet_services.read_packet(packet))
 
