@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from documents import vault
 from packets import services
-from packets.models import Packet, PacketStatus
+from packets.models import CachedCover, Packet, PacketStatus
 
 
 def test_packet_reads_documents_from_and_stores_the_pdf_in_the_bucket(
@@ -17,7 +17,10 @@ def test_packet_reads_documents_from_and_stores_the_pdf_in_the_bucket(
         packet = services.request_build(packet_trip.trip, teacher)
     packet = Packet.objects.get(pk=packet.pk)
     assert packet.status == PacketStatus.DONE, packet.error_code
-    assert set(s3_vault.object_keys()) == before | {packet.storage_name}
-    blob = s3_vault.read(packet.storage_name)
-    assert not blob.startswith(b"%PDF")  # ciphertext in the store
+    # The packet and the trip's cached cover (packets/frontmatter.py), both in the bucket.
+    covers = set(CachedCover.objects.values_list("storage_name", flat=True))
+    assert len(covers) == 1
+    assert set(s3_vault.object_keys()) == before | {packet.storage_name} | covers
+    for name in (packet.storage_name, *covers):
+        assert not s3_vault.read(name).startswith(b"%PDF")  # ciphertext in the store
     assert vault.load(packet.trip_id, packet.storage_name, aad=packet.aad).startswith(b"%PDF")
