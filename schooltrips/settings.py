@@ -227,6 +227,7 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = 600_000  # KiB: recycle a worker past ~600 
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 660
 CELERY_TIMEZONE = "Asia/Tokyo"
+DEADLINE_REMINDER_DAYS = env_int("DEADLINE_REMINDER_DAYS", 3)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "schools.heartbeat",
@@ -238,6 +239,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "retention.sweep",
         "schedule": 3600.0,
         "options": {"expires": 3000},
+    },
+    # Families with nothing sent get one reminder DEADLINE_REMINDER_DAYS before the 提出期限;
+    # each participant's automatic reminder is recorded once, so reruns send nothing twice.
+    "documents-deadline-reminders": {
+        "task": "documents.send_deadline_reminders",
+        "schedule": crontab(hour=9, minute=0),
+        "options": {"expires": 3600},
     },
     # Printed copies of purged trips stay on the admin's list until shredding is confirmed;
     # their holders are reminded each morning (08:00 Asia/Tokyo).
