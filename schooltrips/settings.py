@@ -136,6 +136,8 @@ INSTALLED_APPS = [
     "documents",
     "packets",
     "retention",
+    "dashboard",
+    "tripday",
     "demo",
 ]
 
