@@ -4,6 +4,7 @@ links CSV, and the trip day (find a child in two taps, show the document, record
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -98,7 +99,7 @@ def test_remind_missing_and_links_csv(live_server, world, size):
         assert "専用リンク" in page.locator("#links-warning").inner_text()
         with page.expect_download() as download:
             page.locator("#links-csv").click()
-        text = open(download.value.path(), encoding="utf-8-sig").read()
+        text = Path(download.value.path()).read_text(encoding="utf-8-sig")
         assert "鈴木 一郎" in text and "/u/" in text
         page.get_by_role("button", name="未提出の家庭にまとめて督促する").click()
         page.get_by_text("1 家庭に督促メールを送信待ちにしました。").wait_for()
