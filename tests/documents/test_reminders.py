@@ -145,3 +145,31 @@ def test_deadline_on_guardian_page(client, trip, upload_url):
     _with_deadline(trip, 4)
     page = client.get(upload_url).content.decode()
     assert trip.collection_deadline.strftime("%Y-%m-%d") in page
+
+
+def test_beat_schedules_the_reminder_task_daily_with_an_expiry():
+    from django.conf import settings
+
+    from schooltrips.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["documents-deadline-reminders"]
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks
+    assert 0 < entry["options"]["expires"] < 24 * 3600
+
+
+def test_letters_and_invitation_state_the_deadline(trip, participant):
+    from django.template.loader import render_to_string
+
+    _with_deadline(trip, 6)
+    date = trip.collection_deadline.strftime("%Y-%m-%d")
+    letters = render_to_string(
+        "documents/letters.html",
+        {"trip": trip, "pages": [{"student": participant.student, "url": "u", "qr": ""}]},
+    )
+    invitation = render_to_string(
+        "documents/email/invitation.txt",
+        {"trip": trip, "student": participant.student, "url": "u", "purge_after": trip.end_date},
+    )
+    assert f"提出期限：{date}" in letters
+    assert f"提出期限：{date}" in invitation
