@@ -85,11 +85,12 @@ def remind_all(trip: Trip, actor) -> int:
 
     key = f"trip:{trip.pk}"
     try:
-        if ratelimit.exceeded("remind", key, MANUAL_PER_TRIP):
-            raise TooSoon
-        ratelimit.hit("remind", key, MANUAL_PER_TRIP)
+        # One atomic increment: two clicks at once cannot both get through.
+        too_soon = ratelimit.hit("remind", key, MANUAL_PER_TRIP)
     except ratelimit.Unavailable as exc:
         raise TooSoon from exc
+    if too_soon:
+        raise TooSoon
     reminders = [
         Reminder.objects.create(participant=participant, sent_by=actor)
         for participant in missing_participants(trip)
