@@ -14,7 +14,7 @@ export REDIS_URL PORT SITE_URL
 
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-ipaexfont-gothic \
 	qpdf redis-server redis-tools gettext
-TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils nodejs npm
 
 .PHONY: run test lint format bench messages makemessages system-run system-test redis clean
 
@@ -66,6 +66,7 @@ run: system-run $(VENV)/.installed messages redis
 
 test: system-test $(VENV)/.installed messages redis
 	$(PY) manage.py collectstatic --noinput -v0
+	npm ci --no-audit --no-fund  # axe-core for the accessibility tests (never served)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed

@@ -109,6 +109,7 @@ def seed_demo() -> DemoResult:
             "destination": "京都府・奈良県",
             "start_date": today + datetime.timedelta(days=21),
             "end_date": today + datetime.timedelta(days=23),
+            "collection_deadline": today + datetime.timedelta(days=14),
             "organiser": by_role[Role.TEACHER],
             "contact_phone": "090-0000-0000",
             "collecting_since": timezone.now(),

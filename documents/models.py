@@ -116,3 +116,32 @@ class UploadLink(models.Model):
 
     def __str__(self) -> str:
         return f"link {self.pk}"
+
+
+class Reminder(models.Model):
+    """One reminder e-mail to a family that had sent nothing (or a rejected document).
+
+    `automatic` reminders (the beat sweep, N days before the 提出期限) are sent once per
+    participant: the unique constraint makes the sweep safe to run twice or late.
+    """
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="reminders")
+    automatic = models.BooleanField(default=False)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("督促メール")
+        verbose_name_plural = _("督促メール")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant"],
+                condition=models.Q(automatic=True),
+                name="one_automatic_reminder_per_participant",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reminder {self.pk}"

@@ -60,3 +60,29 @@ def send_rejection(*, document_id: int) -> None:
         log.info("rejection notice skipped: document %s gone", document_id)
         return
     mail.send_rejection(document)
+
+
+@shared_task(name="documents.send_deadline_reminders", ignore_result=True)
+def send_deadline_reminders() -> None:
+    from . import reminders
+
+    queued = reminders.sweep()
+    log.info("deadline reminders queued: %d", queued)
+
+
+@shared_task(
+    name="documents.send_reminder",
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=60,
+    max_retries=6,
+    ignore_result=True,
+)
+def send_reminder(*, reminder_id: int) -> None:
+    from . import reminders
+    from .models import Reminder
+
+    reminder = Reminder.objects.filter(pk=reminder_id).first()
+    if reminder is None:
+        log.info("reminder skipped: %s gone", reminder_id)
+        return
+    reminders.send(reminder)

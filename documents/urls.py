@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import review_views, views
+from . import reminder_views, review_views, views
 
 app_name = "documents"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     # Teachers and the nurse.
     path("documents/trip/<int:trip_pk>/", review_views.trip_documents, name="trip"),
     path("documents/trip/<int:trip_pk>/invite/", review_views.invite, name="invite"),
+    path("documents/trip/<int:trip_pk>/remind/", reminder_views.remind_missing, name="remind"),
+    path("documents/trip/<int:trip_pk>/links.csv", reminder_views.links_csv, name="links_csv"),
     path("documents/trip/<int:trip_pk>/letters.pdf", review_views.letters_pdf, name="letters"),
     path(
         "documents/trip/<int:trip_pk>/links/<int:participant_pk>/reissue/",

@@ -1,18 +1,11 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import health
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The landing page; each role's dashboard lives in its own app and links from here."""
-    return render(request, "schools/home.html")
 
 
 @require_GET

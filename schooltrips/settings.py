@@ -143,6 +143,8 @@ INSTALLED_APPS = [
     "documents",
     "packets",
     "retention",
+    "dashboard",
+    "tripday",
     "demo",
 ]
 
@@ -258,6 +260,7 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_TASK_TIME_LIMIT = 660
 CELERY_TIMEZONE = "Asia/Tokyo"
+DEADLINE_REMINDER_DAYS = env_int("DEADLINE_REMINDER_DAYS", 3)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "schools.heartbeat",
@@ -274,6 +277,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "schools.prune_login_records",
         "schedule": 3600.0,
         "options": {"expires": 3000},
+    },
+    # Families with nothing sent get one reminder DEADLINE_REMINDER_DAYS before the 提出期限;
+    # each participant's automatic reminder is recorded once, so reruns send nothing twice.
+    "documents-deadline-reminders": {
+        "task": "documents.send_deadline_reminders",
+        "schedule": crontab(hour=9, minute=0),
+        "options": {"expires": 3600},
     },
     # Printed copies of purged trips stay on the admin's list until shredding is confirmed;
     # their holders are reminded each morning (08:00 Asia/Tokyo).

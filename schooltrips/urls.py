@@ -8,10 +8,12 @@ handler500 = "schools.views.server_error"
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
+    path("", include("dashboard.urls")),
     path("", include("schools.urls")),
     path("roster/", include("students.urls")),
     path("trips/", include("trips.urls")),
     path("", include("documents.urls")),
     path("packets/", include("packets.urls")),
     path("retention/", include("retention.urls")),
+    path("tripday/", include("tripday.urls")),
 ]

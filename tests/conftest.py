@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -160,9 +161,16 @@ def celery_worker_on_redis(transactional_db):
         app.conf.task_always_eager = True
 
 
-@pytest.fixture
-def browser_page(live_server):
-    """A Playwright page in Debian's headless Chromium, recording every request it makes."""
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@contextlib.contextmanager
+def chromium_page(live_server, **context_options):
+    """A Playwright page in Debian's headless Chromium, recording every request it makes.
+
+    `context_options` go to `browser.new_context` (viewport, locale, bypass_csp for tests that
+    inject a script, ...); the locale defaults to Japanese.
+    """
     from django.conf import settings
     from playwright.sync_api import sync_playwright
 
@@ -186,7 +194,7 @@ def browser_page(live_server):
                 "--disable-quic",
             ],
         )
-        context = browser.new_context(locale="ja-JP")
+        context = browser.new_context(**{"locale": "ja-JP", **context_options})
         page = context.new_page()
         page.requested_urls = []
         page.on("request", lambda request: page.requested_urls.append(request.url))
@@ -267,3 +275,17 @@ def s3_vault(settings, monkeypatch):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A desktop-sized page (Chromium's default 1280x720)."""
+    with chromium_page(live_server) as page:
+        yield page
+
+
+@pytest.fixture
+def phone_page(live_server):
+    """A phone-sized page with touch (390x844, an iPhone 12-15 class screen)."""
+    with chromium_page(live_server, **PHONE) as page:
+        yield page

@@ -24,6 +24,7 @@ class TripForm(forms.ModelForm):
             "destination",
             "start_date",
             "end_date",
+            "collection_deadline",
             "organiser",
             "accompanying",
             "contact_phone",
@@ -31,6 +32,7 @@ class TripForm(forms.ModelForm):
         widgets = {
             "start_date": DateInput(format="%Y-%m-%d"),
             "end_date": DateInput(format="%Y-%m-%d"),
+            "collection_deadline": DateInput(format="%Y-%m-%d"),
             "accompanying": forms.CheckboxSelectMultiple,
         }
 
@@ -61,6 +63,11 @@ class TripForm(forms.ModelForm):
                     name, _("日付は2000年1月1日から2100年12月31日までの範囲で入力してください。")
                 )
         start, end = data.get("start_date"), data.get("end_date")
+        deadline = data.get("collection_deadline")
+        if deadline and start and deadline > start:
+            self.add_error(
+                "collection_deadline", _("提出期限は開始日と同じか、それより前にしてください。")
+            )
         if not (start and end):
             return data
         if end < start:

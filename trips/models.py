@@ -85,6 +85,9 @@ class Trip(models.Model):
         verbose_name=_("引率教員"),
     )
     contact_phone = models.CharField(_("医療機関向け連絡先電話番号"), max_length=30, blank=True)
+    # The date families are asked to send by; reminders go out a set number of days before it
+    # (DEADLINE_REMINDER_DAYS). Optional: links still work until the trip is locked or ends.
+    collection_deadline = models.DateField(_("提出期限"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     collecting_since = models.DateTimeField(null=True, blank=True)
     locked_at = models.DateTimeField(null=True, blank=True)

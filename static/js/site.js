@@ -12,3 +12,14 @@ function applyWidths(root) {
 }
 applyWidths();
 window.schooltrips = { applyWidths: applyWidths };
+
+// A table wider than a phone scrolls sideways: keyboard users must be able to reach that
+// region (axe: scrollable-region-focusable), and screen readers need it named.
+document.querySelectorAll(".table-responsive").forEach(function (region) {
+  if (region.scrollWidth <= region.clientWidth || region.hasAttribute("tabindex")) { return; }
+  var heading = region.closest("section, .card, main");
+  var title = heading && heading.querySelector("h1, h2, h3");
+  region.setAttribute("tabindex", "0");
+  region.setAttribute("role", "region");
+  if (title) { region.setAttribute("aria-label", title.textContent.trim()); }
+});
