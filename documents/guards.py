@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# 12 digits, optionally split by one space or hyphen between any two digits (4-4-4 as printed,
-# or one digit per text run as PDF text extraction sometimes gives). The double look-behind
-# and look-ahead keep us from matching 12 digits inside a longer number.
-_SEP = r"[ \-‐‑–—－ー]"
-_TWELVE = re.compile(rf"(?<!\d)(?<!\d{_SEP})(?:\d{_SEP}?){{11}}\d(?!{_SEP}?\d)")
+# A run of digit groups joined by short separators: spaces (one or more), a line break,
+# hyphens, dots, slashes, middle dots. NFKC has already folded full-width forms to ASCII.
+_SEP_CHARS = r"\s.\/\-‐‑–—ー・･"
+_RUN = re.compile(rf"[0-9]+(?:[{_SEP_CHARS}]{{1,4}}[0-9]+)*")
+_GROUP = re.compile(r"[0-9]+")
 _INSURER = re.compile(r"保険者番号\D{0,12}?((?:\d\s?){5,7}\d)(?!\d)")
 _SPACES = re.compile(r"[\s\u3000・･]+")
 
@@ -43,11 +43,40 @@ def is_my_number(digits: str) -> bool:
     )
 
 
+def _strong(separator: str) -> bool:
+    # A line break, a tab or two spaces end a field in extracted text; a single space, hyphen,
+    # dot or slash keeps one number going ("1234 5678 9018 7" is 13 digits, not a My Number).
+    return any(c in separator for c in "\n\r\t\f\v") or sum(c.isspace() for c in separator) > 1
+
+
+def _candidates(run: str):
+    """The digit strings a run may hold a My Number in: whole groups between strong breaks."""
+    groups = [(m.group(0), m.start(), m.end()) for m in _GROUP.finditer(run)]
+    # Boundaries: indices i where a candidate may start (before group i) or end (after i-1).
+    bounds = [0]
+    bounds += [i for i in range(1, len(groups)) if _strong(run[groups[i - 1][2] : groups[i][1]])]
+    bounds.append(len(groups))
+    ends = set(bounds)
+    for start in bounds[:-1]:
+        digits = ""
+        for i in range(start, len(groups)):
+            digits += groups[i][0]
+            if len(digits) > 12:
+                break
+            if len(digits) == 12 and i + 1 in ends:
+                yield digits
+
+
 def contains_my_number(text: str) -> bool:
-    """Any 12-digit number with a valid 個人番号 check digit (spaced, hyphenated, full-width)."""
+    """Any 12 digits with a valid 個人番号 check digit, however the text splits them.
+
+    Spaced, hyphenated, dotted, slashed, full-width, or broken across lines; the 12 digits must
+    be whole groups of the run, starting and ending at the run's ends or at a line break (or a
+    double space), so a phone number followed by a postal code does not make one.
+    """
     normalised = normalise_text(text)
-    for match in _TWELVE.finditer(normalised):
-        if is_my_number(re.sub(r"\D", "", match.group(0))):
+    for match in _RUN.finditer(normalised):
+        if any(is_my_number(digits) for digits in _candidates(match.group(0))):
             return True
     return False
 
