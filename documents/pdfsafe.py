@@ -135,11 +135,21 @@ def _filters(stream, pikepdf) -> list[str]:
     return [str(value)]
 
 
-def _inflated_size(raw: bytes, budget: int) -> int | None:
-    """Bytes a Flate stream inflates to, stopping past `budget` without holding the output."""
-    inflater = zlib.decompressobj()
-    total, pending = 0, raw
+def _inflated_size(raw: bytes, budget: int, layers: int) -> int | None:
+    """Bytes a Flate stream (`layers` Flate filters deep) inflates to, stopping past `budget`.
+
+    Inner layers are held (at most `budget` bytes each); the last is only counted. None when
+    zlib cannot read it: qpdf, which is lenient with damaged streams, then decides.
+    """
+    data = raw
     try:
+        for _ in range(layers - 1):
+            inflater = zlib.decompressobj()
+            data = inflater.decompress(data, budget + 1)
+            if len(data) > budget:
+                return len(data)
+        inflater = zlib.decompressobj()
+        total, pending = 0, data
         while pending and not inflater.eof:
             total += len(inflater.decompress(pending, 1 << 20))
             if total > budget:
@@ -148,19 +158,39 @@ def _inflated_size(raw: bytes, budget: int) -> int | None:
                 break
             pending = inflater.unconsumed_tail
     except zlib.error:
-        return None  # let qpdf try: it is lenient with damaged streams
+        return None
     return total
 
 
-def _decoded_size(stream, budget: int, pikepdf) -> int:
+def _decode_prefix(pdf, stream, filters: list[str], count: int, pikepdf) -> bytes:
+    """The stream's data with only its first `count` filters decoded."""
+    raw = stream.read_raw_bytes()
+    if count == 0:
+        return raw
+    copy = pikepdf.Stream(pdf, raw)
+    copy.Filter = pikepdf.Array([pikepdf.Name(f) for f in filters[:count]])
+    parms = stream.get("/DecodeParms")
+    if isinstance(parms, pikepdf.Array):
+        copy.DecodeParms = pikepdf.Array(list(parms)[:count])
+    return copy.read_bytes()
+
+
+def _decoded_size(pdf, stream, budget: int, pikepdf) -> int:
     filters = _filters(stream, pikepdf)
     if not all(f in _GENERAL_FILTERS for f in filters):
         return len(stream.read_raw_bytes())
-    if filters in (["/FlateDecode"], ["/Fl"]):
-        size = _inflated_size(stream.read_raw_bytes(), budget)
-        if size is not None:
-            return size
+    # Trailing Flate layers (where bombs live) are counted as they inflate; qpdf decodes the
+    # layers before them (hex, ASCII85, LZW...) on a copy of the stream.
+    flate = len(filters)
+    while flate and filters[flate - 1] in ("/FlateDecode", "/Fl"):
+        flate -= 1
     try:
+        if flate < len(filters):
+            size = _inflated_size(
+                _decode_prefix(pdf, stream, filters, flate, pikepdf), budget, len(filters) - flate
+            )
+            if size is not None:
+                return size
         return len(stream.read_bytes())
     except MemoryError:
         raise PdfRefused("pdf_too_complex", "decode_memory") from None
@@ -176,7 +206,7 @@ def _check_decoded_size(pdf, pikepdf) -> None:
     decoded = 0
     for obj in pdf.objects:
         if isinstance(obj, pikepdf.Stream):
-            decoded += _decoded_size(obj, MAX_DECODED_BYTES - decoded, pikepdf)
+            decoded += _decoded_size(pdf, obj, MAX_DECODED_BYTES - decoded, pikepdf)
             if decoded > MAX_DECODED_BYTES:
                 raise PdfRefused("pdf_too_complex", "decoded_bytes")
 

@@ -173,7 +173,8 @@ def array_cycle_pdf() -> bytes:
 
 
 def progressive_jpeg(size=(400, 300), *, repeat_scans: int = 0) -> bytes:
-    """A progressive JPEG; `repeat_scans` more copies of its first scan (decoders accept them)."""
+    """A progressive JPEG; `repeat_scans` more copies of its smallest scan (decoders accept them:
+    each copy is one more pass over the image's blocks for a few bytes of input)."""
     out = io.BytesIO()
     Image.effect_noise(size, 40).convert("RGB").save(out, "JPEG", progressive=True, quality=80)
     data = out.getvalue()
@@ -182,8 +183,8 @@ def progressive_jpeg(size=(400, 300), *, repeat_scans: int = 0) -> bytes:
     from documents import jpegmeta
 
     scans = [(s, e) for m, s, e in jpegmeta.segments(data) if m == jpegmeta.SOS]
-    first_start, first_end = scans[0]
-    return data[:first_end] + data[first_start:first_end] * repeat_scans + data[first_end:]
+    start, end = min(scans, key=lambda scan: scan[1] - scan[0])
+    return data[:end] + data[start:end] * repeat_scans + data[end:]
 
 
 def exif_jpeg_pdf() -> bytes:
@@ -281,8 +282,12 @@ def chained_actions_pdf(where: str) -> bytes:
     return _save(pdf)
 
 
-def nested_flate_bomb_pdf(decoded_mb: int = 1000) -> bytes:
-    """A content stream behind two Flate filters that inflates past the child's memory."""
+def nested_flate_bomb_pdf(decoded_mb: int = 1000, *, hex_outer: bool = False) -> bytes:
+    """A content stream behind two filters that inflates past the child's memory.
+
+    Two Flate layers are counted as they inflate; with `hex_outer` (ASCIIHex, then Flate) only
+    qpdf can decode it, and runs out of memory: the failed decode that must refuse.
+    """
     # Full flushes make each megabyte's deflate blocks independent, so one can be repeated
     # (the checksum at the end is wrong, but decoding runs out of memory long before it).
     compressor = zlib.compressobj(9)
@@ -292,8 +297,12 @@ def nested_flate_bomb_pdf(decoded_mb: int = 1000) -> bytes:
     inner = head + block * (decoded_mb - 1) + compressor.flush()
     pdf = pikepdf.new()
     pdf.add_blank_page()
-    stream = pikepdf.Stream(pdf, zlib.compress(inner, 9))
-    stream.Filter = pikepdf.Array([pikepdf.Name.FlateDecode, pikepdf.Name.FlateDecode])
+    if hex_outer:
+        stream = pikepdf.Stream(pdf, inner.hex().encode() + b">")
+        stream.Filter = pikepdf.Array([pikepdf.Name.ASCIIHexDecode, pikepdf.Name.FlateDecode])
+    else:
+        stream = pikepdf.Stream(pdf, zlib.compress(inner, 9))
+        stream.Filter = pikepdf.Array([pikepdf.Name.FlateDecode, pikepdf.Name.FlateDecode])
     pdf.pages[0].Contents = pdf.make_indirect(stream)
     return _save(pdf, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
 

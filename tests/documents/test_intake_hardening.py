@@ -107,9 +107,39 @@ def test_failed_stream_decode_is_refused(participant):
     _refused(participant, files.broken_stream_pdf(), "pdf_broken", "decode_failed")
 
 
-@pytest.mark.slow
-def test_decode_failing_for_memory_is_refused_not_counted_compressed(participant):
-    _refused(participant, files.nested_flate_bomb_pdf(), "pdf_too_complex", "decode_memory")
+@pytest.mark.parametrize("hex_outer", [False, True], ids=["flate-flate", "hex-flate"])
+def test_nested_bomb_is_counted_as_it_inflates(participant, hex_outer):
+    data = files.nested_flate_bomb_pdf(hex_outer=hex_outer)
+    _refused(participant, data, "pdf_too_complex", "decoded_bytes")
+
+
+class _Undecodable:
+    """A stream whose decoding fails the way qpdf reports it (DataDecodingError)."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def get(self, key, default=None):
+        return default
+
+    def read_raw_bytes(self):
+        return b"x" * 10
+
+    def read_bytes(self):
+        raise pikepdf.DataDecodingError(self.message)
+
+
+@pytest.mark.parametrize(
+    ("message", "code", "cause"),
+    [
+        ("stream (object 4,0): std::bad_alloc", "pdf_too_complex", "decode_memory"),
+        ("LZWDecoder: bad code received", "pdf_broken", "decode_failed"),
+    ],
+)
+def test_failed_decode_refuses_instead_of_counting_compressed_bytes(message, code, cause):
+    with pytest.raises(pdfsafe.PdfRefused) as caught:
+        pdfsafe._decoded_size(None, _Undecodable(message), 1000, pikepdf)
+    assert (caught.value.code, caught.value.cause) == (code, cause)
 
 
 def test_optional_steps_fall_back_instead_of_refusing(monkeypatch):
