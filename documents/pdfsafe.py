@@ -16,14 +16,11 @@ fails instead of refusing an ordinary document.
 from __future__ import annotations
 
 import io
-import zlib
 from dataclasses import dataclass
 
-from . import jpegmeta, sandbox
+from . import jpegmeta, pdfstreams, sandbox
 
 MAX_PAGES = 4
-# Sum of decoded stream sizes we are willing to look at; a bomb inflates far past this.
-MAX_DECODED_BYTES = 200 * 1024 * 1024
 PREVIEW_LONG_SIDE = 1400
 LIMITS = sandbox.Limits(
     memory_bytes=768 * 1024 * 1024,
@@ -70,23 +67,6 @@ _ACTION_KEYS = frozenset({"/A", "/PA", "/Next"})
 # Form values: the flattened page shows them; a field left behind keeps none.
 _FIELD_VALUE_KEYS = frozenset({"/V", "/DV", "/RV"})
 DROPPED_ANNOTATIONS = {"/FileAttachment", "/Widget", "/Screen", "/Movie", "/Sound", "/RichMedia"}
-# Filters that rewriting and text extraction decode (qpdf's "generalized" level). Image codecs
-# are not decoded there; the preview renders them in a child of its own.
-_GENERAL_FILTERS = frozenset(
-    {
-        "/FlateDecode",
-        "/Fl",
-        "/LZWDecode",
-        "/LZW",
-        "/ASCII85Decode",
-        "/A85",
-        "/ASCIIHexDecode",
-        "/AHx",
-        "/RunLengthDecode",
-        "/RL",
-    }
-)
-
 PdfRefused = sandbox.Refused
 
 
@@ -126,91 +106,6 @@ def render_page(data: bytes, page: int) -> bytes:
 # --- Child side -----------------------------------------------------------------------------
 
 
-def _filters(stream, pikepdf) -> list[str]:
-    value = stream.get("/Filter")
-    if value is None:
-        return []
-    if isinstance(value, pikepdf.Array):
-        return [str(f) for f in value]
-    return [str(value)]
-
-
-def _inflated_size(raw: bytes, budget: int, layers: int) -> int | None:
-    """Bytes a Flate stream (`layers` Flate filters deep) inflates to, stopping past `budget`.
-
-    Inner layers are held (at most `budget` bytes each); the last is only counted. None when
-    zlib cannot read it: qpdf, which is lenient with damaged streams, then decides.
-    """
-    data = raw
-    try:
-        for _ in range(layers - 1):
-            inflater = zlib.decompressobj()
-            data = inflater.decompress(data, budget + 1)
-            if len(data) > budget:
-                return len(data)
-        inflater = zlib.decompressobj()
-        total, pending = 0, data
-        while pending and not inflater.eof:
-            total += len(inflater.decompress(pending, 1 << 20))
-            if total > budget:
-                return total
-            if inflater.unconsumed_tail == pending:
-                break
-            pending = inflater.unconsumed_tail
-    except zlib.error:
-        return None
-    return total
-
-
-def _decode_prefix(pdf, stream, filters: list[str], count: int, pikepdf) -> bytes:
-    """The stream's data with only its first `count` filters decoded."""
-    raw = stream.read_raw_bytes()
-    if count == 0:
-        return raw
-    copy = pikepdf.Stream(pdf, raw)
-    copy.Filter = pikepdf.Array([pikepdf.Name(f) for f in filters[:count]])
-    parms = stream.get("/DecodeParms")
-    if isinstance(parms, pikepdf.Array):
-        copy.DecodeParms = pikepdf.Array(list(parms)[:count])
-    return copy.read_bytes()
-
-
-def _decoded_size(pdf, stream, budget: int, pikepdf) -> int:
-    filters = _filters(stream, pikepdf)
-    if not all(f in _GENERAL_FILTERS for f in filters):
-        return len(stream.read_raw_bytes())
-    # Trailing Flate layers (where bombs live) are counted as they inflate; qpdf decodes the
-    # layers before them (hex, ASCII85, LZW...) on a copy of the stream.
-    flate = len(filters)
-    while flate and filters[flate - 1] in ("/FlateDecode", "/Fl"):
-        flate -= 1
-    try:
-        if flate < len(filters):
-            size = _inflated_size(
-                _decode_prefix(pdf, stream, filters, flate, pikepdf), budget, len(filters) - flate
-            )
-            if size is not None:
-                return size
-        return len(stream.read_bytes())
-    except MemoryError:
-        raise PdfRefused("pdf_too_complex", "decode_memory") from None
-    except Exception as exc:
-        # A decode that fails (qpdf reports running out of memory as a decoding error) tells us
-        # nothing of the decoded size: refuse rather than count the compressed bytes.
-        if "bad_alloc" in str(exc):
-            raise PdfRefused("pdf_too_complex", "decode_memory") from None
-        raise PdfRefused("pdf_broken", "decode_failed") from None
-
-
-def _check_decoded_size(pdf, pikepdf) -> None:
-    decoded = 0
-    for obj in pdf.objects:
-        if isinstance(obj, pikepdf.Stream):
-            decoded += _decoded_size(pdf, obj, MAX_DECODED_BYTES - decoded, pikepdf)
-            if decoded > MAX_DECODED_BYTES:
-                raise PdfRefused("pdf_too_complex", "decoded_bytes")
-
-
 def _flatten_forms(pdf) -> None:
     """Filled-in values drawn onto the page (appearances made first if the form asks for it)."""
     if "/AcroForm" not in pdf.Root:
@@ -234,7 +129,7 @@ def _is_field(current, keys: set) -> bool:
 
 
 def _strip_image_metadata(stream, pikepdf) -> None:
-    if _filters(stream, pikepdf) not in (["/DCTDecode"], ["/DCT"]):
+    if pdfstreams.filters(stream, pikepdf) not in (["/DCTDecode"], ["/DCT"]):
         return
     raw = stream.read_raw_bytes()
     clean = jpegmeta.strip_metadata(raw)
@@ -353,7 +248,7 @@ def child_normalise(data: bytes) -> tuple[dict, bytes]:
         raise PdfRefused("pdf_broken", "no_pages")
     if pages > MAX_PAGES:
         raise PdfRefused("pdf_too_many_pages", "pages")
-    _check_decoded_size(pdf, pikepdf)
+    pdfstreams.check_decoded_size(pdf, pikepdf)
     fallbacks = []
     try:
         _flatten_forms(pdf)

@@ -11,7 +11,7 @@ import pypdfium2
 import pytest
 from PIL import Image
 
-from documents import images, intake, jpegmeta, pdfsafe
+from documents import images, intake, jpegmeta, pdfsafe, pdfstreams
 from documents.models import Document
 from schools.models import AuditEvent
 
@@ -138,7 +138,7 @@ class _Undecodable:
 )
 def test_failed_decode_refuses_instead_of_counting_compressed_bytes(message, code, cause):
     with pytest.raises(pdfsafe.PdfRefused) as caught:
-        pdfsafe._decoded_size(None, _Undecodable(message), 1000, pikepdf)
+        pdfstreams.decoded_size(None, _Undecodable(message), 1000, pikepdf)
     assert (caught.value.code, caught.value.cause) == (code, cause)
 
 
