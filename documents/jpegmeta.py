@@ -52,8 +52,19 @@ def segments(data: bytes):
         i = end
 
 
+# A camera JPEG has a few dozen segments; millions of tiny ones would make this walk the slow part.
+MAX_SEGMENTS = 5_000
+
+
 def scan_count(data: bytes) -> int:
-    return sum(1 for marker, _s, _e in segments(data) if marker == SOS)
+    """How many scans (SOS segments); past MAX_SEGMENTS segments in all, a number that no
+    bound accepts."""
+    scans = 0
+    for count, (marker, _s, _e) in enumerate(segments(data)):
+        if count > MAX_SEGMENTS:
+            return 1 << 30
+        scans += marker == SOS
+    return scans
 
 
 def _keep(marker: int, body: bytes) -> bool:

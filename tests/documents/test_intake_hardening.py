@@ -183,6 +183,12 @@ def test_images_are_decoded_in_the_bounded_child(participant, monkeypatch):
     _refused(participant, files.png_image(), "image_too_complex", "timeout")
 
 
+def test_jpeg_with_a_flood_of_segments_is_refused(participant):
+    photo = files.progressive_jpeg()
+    flood = photo[:2] + b"\xff\xfe\x00\x03x" * (jpegmeta.MAX_SEGMENTS + 10) + photo[2:]
+    _refused(participant, flood, "image_too_complex", "jpeg_scans")
+
+
 def test_jpeg_metadata_stripping_keeps_decoding_segments():
     photo = files.jpeg_with_gps(size=(64, 48))
     clean = jpegmeta.strip_metadata(photo + b"trailing MPF image")
