@@ -5,16 +5,14 @@ Nothing these functions read is stored or logged: they answer yes/no, or a short
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 
-# Between two digit groups of one number: up to three spaces, line breaks, dots, slashes or
-# hyphens (4-4-4 as printed, split across lines, one digit per text run as PDF extraction
-# sometimes gives, "1234.5678.9018", "1234/5678/9018").
-_SEPARATOR = re.compile(r"[\s.\-/‐‑–—－ー]{1,3}")
-_DASHES = frozenset("-‐‑–—－ー")
-_DIGIT_GROUP = re.compile(r"\d+")
+# A run of digit groups joined by short separators: spaces (one or more), a line break,
+# hyphens, dots, slashes, middle dots. NFKC has already folded full-width forms to ASCII.
+_SEP_CHARS = r"\s.\/\-‐‑–—ー・･"
+_RUN = re.compile(rf"[0-9]+(?:[{_SEP_CHARS}]{{1,4}}[0-9]+)*")
+_GROUP = re.compile(r"[0-9]+")
 _INSURER = re.compile(r"保険者番号\D{0,12}?((?:\d\s?){5,7}\d)(?!\d)")
 _SPACES = re.compile(r"[\s\u3000・･]+")
 
@@ -45,43 +43,42 @@ def is_my_number(digits: str) -> bool:
     )
 
 
-def _separator_kind(separator: str) -> str | None:
-    """ " " for whitespace, the mark for one kind of punctuation, None if it splits numbers."""
-    if not _SEPARATOR.fullmatch(separator):
-        return None
-    marks = {"-" if c in _DASHES else c for c in separator if not c.isspace()}
-    if not marks:
-        return " "
-    return marks.pop() if len(marks) == 1 else None
+def _strong(separator: str) -> bool:
+    # A line break, a tab or two spaces end a field in extracted text; a single space, hyphen,
+    # dot or slash keeps one number going ("1234 5678 9018 7" is 13 digits, not a My Number).
+    return any(c in separator for c in "\n\r\t\f\v") or sum(c.isspace() for c in separator) > 1
 
 
-def digit_chains(text: str) -> list[str]:
-    """The numbers in a text, each a chain of digit groups split by ONE kind of separator.
-
-    One kind per chain keeps neighbouring numbers apart: "2026/12/03 2026/12/05" is two dates,
-    not twelve digits; "1234 5678 9018 7" is one thirteen-digit number, not a My Number.
-    """
-    groups = list(_DIGIT_GROUP.finditer(text))
-    if not groups:
-        return []
-    chains, chain, kind = [], [groups[0].group()], None
-    for previous, current in itertools.pairwise(groups):
-        separator_kind = _separator_kind(text[previous.end() : current.start()])
-        if separator_kind is not None and kind in (None, separator_kind):
-            chain.append(current.group())
-            kind = separator_kind
-            continue
-        chains.append("".join(chain))
-        # A change of separator starts a new chain at the group both numbers may share.
-        chain = [current.group()] if separator_kind is None else [previous.group(), current.group()]
-        kind = separator_kind
-    chains.append("".join(chain))
-    return chains
+def _candidates(run: str):
+    """The digit strings a run may hold a My Number in: whole groups between strong breaks."""
+    groups = [(m.group(0), m.start(), m.end()) for m in _GROUP.finditer(run)]
+    # Boundaries: indices i where a candidate may start (before group i) or end (after i-1).
+    bounds = [0]
+    bounds += [i for i in range(1, len(groups)) if _strong(run[groups[i - 1][2] : groups[i][1]])]
+    bounds.append(len(groups))
+    ends = set(bounds)
+    for start in bounds[:-1]:
+        digits = ""
+        for i in range(start, len(groups)):
+            digits += groups[i][0]
+            if len(digits) > 12:
+                break
+            if len(digits) == 12 and i + 1 in ends:
+                yield digits
 
 
 def contains_my_number(text: str) -> bool:
-    """Any 12-digit number with a valid 個人番号 check digit, however it is spaced or split."""
-    return any(is_my_number(digits) for digits in digit_chains(normalise_text(text)))
+    """Any 12 digits with a valid 個人番号 check digit, however the text splits them.
+
+    Spaced, hyphenated, dotted, slashed, full-width, or broken across lines; the 12 digits must
+    be whole groups of the run, starting and ending at the run's ends or at a line break (or a
+    double space), so a phone number followed by a postal code does not make one.
+    """
+    normalised = normalise_text(text)
+    for match in _RUN.finditer(normalised):
+        if any(is_my_number(digits) for digits in _candidates(match.group(0))):
+            return True
+    return False
 
 
 def insurer_number_valid(number: str) -> bool:

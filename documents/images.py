@@ -2,6 +2,10 @@
 
 The stored JPEG carries no EXIF, XMP, ICC profile or comment (GPS, device maker), and is already
 at print resolution so the packet can place it on A4 without touching it again (DESIGN.md §3).
+
+Decoding happens in the sandbox child (`documents/sandbox.py`), never in the web process: a
+crafted image is refused within the child's CPU and wall bounds. `normalise` is the parent's
+API; `child_normalise` runs in the child and imports neither Django nor the project's models.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import logging
 import warnings
 
 from PIL import Image, ImageOps
+
+from . import jpegmeta, sandbox
 
 # Pillow logs every EXIF tag value (GPS, descriptions) at DEBUG while reading: never let it.
 logging.getLogger("PIL").setLevel(logging.INFO)
@@ -26,24 +32,34 @@ LONG_SIDE = 2400
 # Draft mode may pick a DCT scale whose long side is at least this (a 4000 px photo → 2000 px).
 DRAFT_MIN_LONG_SIDE = 2000
 JPEG_QUALITY = 85
+# Every scan of a progressive JPEG is one more pass over all its blocks: a camera writes 1-3
+# (baseline) or about 10 (progressive); hundreds are an attack on decoding time.
+MAX_JPEG_SCANS = 40
+# A 24 MP HEIC or 25 MP PNG costs ~1.3 s of CPU here; crafted files are refused before decoding.
+LIMITS = sandbox.Limits(
+    memory_bytes=768 * 1024 * 1024,
+    cpu_seconds=3,
+    wall_seconds=5,
+    too_complex="image_too_complex",
+    broken="image_broken",
+)
 
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "HEIF": "image/heic"}
 
 _heif_registered = False
 
 
-class ImageRefused(Exception):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+ImageRefused = sandbox.Refused
 
 
 def _register_heif() -> None:
     global _heif_registered
     if not _heif_registered:
-        from pillow_heif import register_heif_opener
+        import pillow_heif
 
-        register_heif_opener()
+        # One decoding thread: the child's CPU bound counts every thread.
+        pillow_heif.options.DECODE_THREADS = 1
+        pillow_heif.register_heif_opener()
         _heif_registered = True
 
 
@@ -67,10 +83,37 @@ def sniff(data: bytes) -> str | None:
 
 
 def normalise(data: bytes) -> tuple[bytes, int, int]:
-    """Clean JPEG bytes and their size, or ImageRefused("image_broken" / "image_too_large")."""
+    """Clean JPEG bytes and their size, decoded in the sandbox child, or ImageRefused.
+
+    Codes: type, image_broken, image_too_large (pixels), image_too_complex (scans, time, memory).
+    """
+    if sniff(data) is None:
+        raise ImageRefused("type", "format")
+    header, body = sandbox.run("image_normalise", data, LIMITS)
+    return body, header["width"], header["height"]
+
+
+def child_normalise(data: bytes) -> tuple[dict, bytes]:
+    """In the child: the decoding itself; every failure is a refusal with a short cause."""
     fmt = sniff(data)
     if fmt is None:
-        raise ImageRefused("type")
+        raise ImageRefused("type", "format")
+    if fmt == "JPEG" and jpegmeta.scan_count(data) > MAX_JPEG_SCANS:
+        raise ImageRefused("image_too_complex", "jpeg_scans")
+    try:
+        clean, width, height = _decode(data, fmt)
+    except ImageRefused:
+        raise
+    except MemoryError:
+        raise
+    except Exception as exc:
+        # Truncated, corrupt or unsupported variants (pillow_heif raises its own classes) all
+        # read the same to a guardian.
+        raise ImageRefused("image_broken", f"{fmt.lower()}_decode") from exc
+    return {"ok": True, "width": width, "height": height}, clean
+
+
+def _decode(data: bytes, fmt: str) -> tuple[bytes, int, int]:
     if fmt == "HEIF":
         _register_heif()
     with warnings.catch_warnings():
@@ -80,7 +123,7 @@ def normalise(data: bytes) -> tuple[bytes, int, int]:
             width, height = im.size
             bound = MAX_PIXELS_JPEG if fmt == "JPEG" else MAX_PIXELS_OTHER
             if width * height > bound or width < 1 or height < 1:
-                raise ImageRefused("image_too_large")
+                raise ImageRefused("image_too_large", "pixels")
             if fmt == "JPEG":
                 long_side = max(width, height)
                 scale = max(1, long_side // DRAFT_MIN_LONG_SIDE)
@@ -93,14 +136,8 @@ def normalise(data: bytes) -> tuple[bytes, int, int]:
             im.info = {}
             out = io.BytesIO()
             im.save(out, "JPEG", quality=JPEG_QUALITY)
-        except ImageRefused:
-            raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ImageRefused("image_too_large") from exc
-        except Exception as exc:
-            # Truncated, corrupt or unsupported variants all read the same to a guardian, and
-            # decoders raise what they like (pillow-heif: RuntimeError for a malformed HEIC).
-            raise ImageRefused("image_broken") from exc
+            raise ImageRefused("image_too_large", "pixels") from exc
     return out.getvalue(), im.width, im.height
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -19,7 +20,7 @@ from django.views.decorators.debug import sensitive_variables
 from schools.audit import record
 from trips.models import Participant, ParticipantState, PurgeState, Trip
 
-from . import guards, images, pdfsafe, vault
+from . import guards, images, pdfsafe, sandbox, vault
 from .deletion import delete_document
 from .models import Document, DocumentKind, ReviewState
 
@@ -43,6 +44,9 @@ MESSAGES = {
     "pdf_active_content": _("このPDFは処理できませんでした。印刷して写真で送ってください。"),
     "image_broken": _("画像を読み取れませんでした。撮り直してもう一度送ってください。"),
     "image_too_large": _("画像の画素数が多すぎます。通常の設定で撮った写真を送ってください。"),
+    "image_too_complex": _(
+        "この画像は処理できませんでした。通常の設定で撮り直すか、別の形式で送ってください。"
+    ),
     "my_number": _(
         "マイナンバー（個人番号）と思われる12桁の番号が含まれています。学校はマイナンバーを"
         "受け取れません。お知らせは番号のないカード部分だけを送ってください。"
@@ -59,16 +63,23 @@ MESSAGES = {
 
 
 class Refusal(Exception):
-    """A refused upload: `code` for the audit log, `message` for the guardian."""
+    """A refused upload: `code` picks the guardian's `message`; `cause` says what happened.
 
-    def __init__(self, code: str):
+    Both are short codes for the audit log (reason, cause); the cause tells refusals with one
+    message apart (a timeout from a decoding failure, say), never with content.
+    """
+
+    def __init__(self, code: str, cause: str = ""):
         super().__init__(code)
         self.code = code
+        self.cause = cause or code
         self.message = MESSAGES.get(code, MESSAGES["pdf_broken"])
 
 
-def refuse(participant: Participant, code: str, *, kind: str = "", actor=None) -> Refusal:
-    """Audit a refusal (reason code only) and return the exception to raise."""
+def refuse(
+    participant: Participant, code: str, *, kind: str = "", actor=None, cause: str = ""
+) -> Refusal:
+    """Audit a refusal (reason and cause codes only) and return the exception to raise."""
     record(
         "upload_refused",
         actor=actor,
@@ -76,9 +87,10 @@ def refuse(participant: Participant, code: str, *, kind: str = "", actor=None) -
         school=participant.trip.school_id,
         trip=participant.trip_id,
         reason=code,
+        cause=cause or code,
         kind=kind if kind in DocumentKind.values else "",
     )
-    return Refusal(code)
+    return Refusal(code, cause)
 
 
 def sniff(data: bytes) -> str | None:
@@ -95,7 +107,9 @@ def accept(participant: Participant, kind: str, upload, *, actor=None) -> Docume
     try:
         return _accept(participant, kind, upload, actor=actor)
     except Refusal as refusal:
-        raise refuse(participant, refusal.code, kind=kind, actor=actor) from None
+        raise refuse(
+            participant, refusal.code, kind=kind, actor=actor, cause=refusal.cause
+        ) from None
 
 
 @sensitive_variables("data", "clean", "text")
@@ -116,33 +130,65 @@ def _accept(participant: Participant, kind: str, upload, *, actor=None) -> Docum
         raise Refusal("too_large")
     if not data:
         raise Refusal("empty")
+    normalised = normalise(data)
+    del data
+    flags = screen(participant, kind, normalised)
+    return _store(
+        participant,
+        kind,
+        normalised.data,
+        normalised.content_type,
+        normalised.pages,
+        flags,
+        actor=actor,
+    )
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """What intake keeps of an upload: the bytes to store and what the screens may read."""
+
+    data: bytes  # a rewritten PDF, or a clean upright JPEG
+    content_type: str  # "application/pdf" or "image/jpeg"
+    pages: int
+    text: str  # the PDF's text layer ("" for a photo): screened in memory, never stored
+
+
+@sensitive_variables("data", "result", "clean")
+def normalise(data: bytes) -> Normalised:
+    """Steps 2-4: type by content, then the PDF or image rewritten in the sandbox child.
+
+    Raises Refusal. The screens (`screen`) run on the result; an OCR screen of the normalised
+    JPEG (or of a PDF's rendered pages) belongs after this function, in `screen`.
+    """
     # 2. type by content
     content_type = sniff(data)
     if content_type is None:
         raise Refusal("type")
-    flags: list[str] = []
-    if content_type == "application/pdf":
-        # 3. PDF: bounded child process, rewritten without active content
-        try:
+    try:
+        if content_type == "application/pdf":
+            # 3. PDF: bounded child process, rewritten without active content
             result = pdfsafe.normalise(data)
-        except pdfsafe.PdfRefused as exc:
-            raise Refusal(exc.code) from None
-        clean, pages, text = result.data, result.pages, result.text
-        # 5. My Number guard
-        if guards.contains_my_number(text):
-            raise Refusal("my_number")
-        # 6. what a マイナポータル PDF says, checked in memory and dropped
-        if kind == DocumentKind.PORTAL_PDF:
-            flags = _portal_flags(participant, text)
-    else:
-        # 4. image: bounded decode, upright, downscaled once, re-encoded without metadata
-        try:
-            clean, _w, _h = images.normalise(data)
-        except images.ImageRefused as exc:
-            raise Refusal(exc.code) from None
-        content_type, pages, text = "image/jpeg", 1, ""
-    del data
-    return _store(participant, kind, clean, content_type, pages, flags, actor=actor)
+            if result.fallbacks:
+                log.info("pdf normalised with fallbacks: %s", ",".join(result.fallbacks))
+            return Normalised(result.data, content_type, result.pages, result.text)
+        # 4. image: bounded child, upright, downscaled once, re-encoded without metadata
+        clean, _w, _h = images.normalise(data)
+    except sandbox.Refused as exc:
+        raise Refusal(exc.code, exc.cause) from None
+    return Normalised(clean, "image/jpeg", 1, "")
+
+
+@sensitive_variables("normalised")
+def screen(participant: Participant, kind: str, normalised: Normalised) -> list[str]:
+    """Steps 5-6: the My Number guard (refuses) and the review flags of a マイナポータル PDF."""
+    # 5. My Number guard
+    if guards.contains_my_number(normalised.text):
+        raise Refusal("my_number")
+    # 6. what a マイナポータル PDF says, checked in memory and dropped
+    if kind == DocumentKind.PORTAL_PDF and normalised.content_type == "application/pdf":
+        return _portal_flags(participant, normalised.text)
+    return []
 
 
 def _portal_flags(participant: Participant, text: str) -> list[str]:

@@ -1,34 +1,36 @@
-"""PDF normalisation and page rendering in a separate, bounded process.
+"""PDF normalisation and page rendering in the sandbox child (`documents/sandbox.py`).
 
-Parsing an untrusted PDF is the riskiest thing the site does (compression bombs, deep object
-graphs, parser bugs), so it runs in a child process with an address-space limit, a CPU limit, no
-right to create files (RLIMIT_FSIZE=0: no plaintext can reach the disk) and a wall timeout.
-The bytes travel through pipes only. The parent keeps the rewritten file; the original is dropped.
+The parent's API is `normalise` and `render_page`; `child_normalise` and `child_render` run in
+the bounded child and import neither Django nor the project's models. The parent keeps the
+rewritten file; the original is dropped.
 
-This file is both the parent's API (`normalise`, `render_page`) and the child's program
-(`python -I pdfsafe.py`); the child side imports neither Django nor the project.
+The rewrite: files that open without a password (owner-password, permission-restricted, as the
+マイナポータル PDF is) are written back unencrypted; filled-in forms are flattened onto the page
+before the form is removed; every action dictionary that can launch, submit, fetch or run
+anything is emptied wherever it hangs (an /A, a /Next chain, an outline item, the catalog);
+attachments, JavaScript and metadata (document, page and image XMP, camera EXIF inside embedded
+JPEGs) go. Each step that only tidies (resource pruning, form flattening) falls back when it
+fails instead of refusing an ordinary document.
 """
 
 from __future__ import annotations
 
 import io
-import json
-import os
-import resource
-import subprocess
-import sys
 from dataclasses import dataclass
-from pathlib import Path
+
+from . import jpegmeta, pdfstreams, sandbox
 
 MAX_PAGES = 4
-MEMORY_LIMIT = 768 * 1024 * 1024  # address space of the child, bytes
-CPU_SECONDS = 10
-WALL_SECONDS = 15
-# Sum of decoded stream sizes we are willing to look at; a bomb inflates far past this.
-MAX_DECODED_BYTES = 200 * 1024 * 1024
 PREVIEW_LONG_SIDE = 1400
+LIMITS = sandbox.Limits(
+    memory_bytes=768 * 1024 * 1024,
+    cpu_seconds=10,
+    wall_seconds=15,
+    too_complex="pdf_too_complex",
+    broken="pdf_broken",
+)
 
-# Keys that carry active content or attachments; any of them left after the rewrite is a bug.
+# Keys that carry active content, attachments or metadata; removed from every dictionary.
 FORBIDDEN_KEYS = (
     "/JS",
     "/JavaScript",
@@ -43,6 +45,8 @@ FORBIDDEN_KEYS = (
     "/AcroForm",
     "/RichMedia",
 )
+METADATA_KEYS = ("/Metadata", "/PieceInfo")
+_DROPPED_KEYS = frozenset(FORBIDDEN_KEYS + METADATA_KEYS)
 DANGEROUS_ACTIONS = {
     "/JavaScript",
     "/Launch",
@@ -58,15 +62,12 @@ DANGEROUS_ACTIONS = {
     "/Hide",
     "/URI",
 }
+# Keys whose value is an action (or, for /Next, an action or an array of them).
+_ACTION_KEYS = frozenset({"/A", "/PA", "/Next"})
+# Form values: the flattened page shows them; a field left behind keeps none.
+_FIELD_VALUE_KEYS = frozenset({"/V", "/DV", "/RV"})
 DROPPED_ANNOTATIONS = {"/FileAttachment", "/Widget", "/Screen", "/Movie", "/Sound", "/RichMedia"}
-
-
-class PdfRefused(Exception):
-    """code: pdf_encrypted, pdf_broken, pdf_too_many_pages, pdf_too_complex, pdf_active_content."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+PdfRefused = sandbox.Refused
 
 
 @dataclass(frozen=True)
@@ -74,85 +75,107 @@ class CleanPdf:
     data: bytes
     pages: int
     text: str  # for the in-memory screens only; never stored
+    fallbacks: tuple[str, ...] = ()  # optional steps that failed and were skipped (codes)
 
 
 # --- Parent side ----------------------------------------------------------------------------
 
 
 def _limit_child() -> None:
-    # Called by the child itself before it reads a byte of input (preexec_fn is not safe in a
-    # threaded web worker).
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
-def _run(request: dict, data: bytes) -> tuple[dict, bytes]:
-    payload = json.dumps(request).encode() + b"\n" + data
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-I", str(Path(__file__).resolve())],
-            input=payload,
-            capture_output=True,
-            timeout=WALL_SECONDS,
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_NUM_THREADS": "1"},
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise PdfRefused("pdf_too_complex") from exc
-    head, _, body = proc.stdout.partition(b"\n")
-    try:
-        header = json.loads(head or b"{}")
-    except ValueError:
-        header = {}
-    if proc.returncode != 0 or not header.get("ok"):
-        # Killed by a limit (signal, MemoryError) reads as "too complex"; parser errors as broken.
-        raise PdfRefused(header.get("code") or "pdf_too_complex")
-    return header, body
+    sandbox.apply_limits(LIMITS.memory_bytes, LIMITS.cpu_seconds)
 
 
 def normalise(data: bytes) -> CleanPdf:
     """A rewritten PDF without active content, with its page count and text (for screening)."""
-    header, body = _run({"op": "normalise"}, data)
+    header, body = sandbox.run("pdf_normalise", data, LIMITS)
     size = header["size"]
-    return CleanPdf(data=body[:size], pages=header["pages"], text=body[size:].decode("utf-8"))
+    return CleanPdf(
+        data=body[:size],
+        pages=header["pages"],
+        text=body[size:].decode("utf-8"),
+        fallbacks=tuple(header.get("fallbacks", ())),
+    )
 
 
 def render_page(data: bytes, page: int) -> bytes:
     """One page of a (stored, normalised) PDF as PNG, for the reviewer's preview."""
-    _, body = _run({"op": "render", "page": page}, data)
+    _, body = sandbox.run("pdf_render", data, LIMITS, page=page)
     return body
 
 
 # --- Child side -----------------------------------------------------------------------------
 
 
-def _scrub(obj, seen: set, pikepdf) -> None:
-    """Remove active content from every reachable dictionary, direct or indirect."""
+def _flatten_forms(pdf) -> None:
+    """Filled-in values drawn onto the page (appearances made first if the form asks for it)."""
+    if "/AcroForm" not in pdf.Root:
+        return
+    pdf.generate_appearance_streams()
+    pdf.flatten_annotations("all")
+
+
+def _is_dangerous_action(value, pikepdf, emptied: set) -> bool:
+    if not isinstance(value, pikepdf.Dictionary):
+        return False
+    if value.is_indirect and value.objgen in emptied:
+        return True
+    return str(value.get("/S")) in DANGEROUS_ACTIONS
+
+
+def _is_field(current, keys: set) -> bool:
+    if "/FT" in keys or str(current.get("/Subtype")) == "/Widget":
+        return True
+    return "/T" in keys and ("/Kids" in keys or "/Parent" in keys) and "/Subtype" not in keys
+
+
+def _strip_image_metadata(stream, pikepdf) -> None:
+    if pdfstreams.filters(stream, pikepdf) not in (["/DCTDecode"], ["/DCT"]):
+        return
+    raw = stream.read_raw_bytes()
+    clean = jpegmeta.strip_metadata(raw)
+    if clean is not None and clean != raw:
+        stream.write(clean, filter=pikepdf.Name.DCTDecode, decode_parms=stream.get("/DecodeParms"))
+
+
+def _container(value, pikepdf) -> bool:
+    return isinstance(value, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream))
+
+
+def _scrub(obj, emptied: set, pikepdf) -> None:
+    """Sanitise one indirect object and the direct objects inside it.
+
+    Every indirect object is visited once from `pdf.objects`, so only direct children are
+    followed here: direct objects form a tree, and no reference cycle can loop the walk.
+    """
     stack = [obj]
     while stack:
         current = stack.pop()
         if isinstance(current, pikepdf.Array):
-            stack.extend(current)
+            stack.extend(v for v in current if _container(v, pikepdf) and not v.is_indirect)
             continue
         if not isinstance(current, (pikepdf.Dictionary, pikepdf.Stream)):
             continue
-        if current.is_indirect:
-            key = current.objgen
-            if key in seen:
-                continue
-            seen.add(key)
-        for name in FORBIDDEN_KEYS:
-            if name in current:
-                del current[name]
-        if _is_dangerous_action(current):
-            # Wherever it hangs (an /A, a /Next chain, an outline item, an array): emptied, so
-            # no viewer finds anything to run; the object graph around it stays valid.
-            for key in list(current.keys()):
-                del current[key]
+        keys = set(current.keys())
+        for name in keys & _DROPPED_KEYS:
+            del current[name]
+        if "/S" in keys and str(current.get("/S")) in DANGEROUS_ACTIONS:
+            # An action that runs, launches, submits or fetches: emptied wherever it hangs
+            # (its referrers drop it too), its /Next chain included.
+            for name in keys:
+                if name in current:
+                    del current[name]
+            if current.is_indirect:
+                emptied.add(current.objgen)
             continue
-        if "/Annots" in current and isinstance(current.Annots, pikepdf.Array):
+        for name in keys & _ACTION_KEYS:
+            value = current[name]
+            if isinstance(value, pikepdf.Array):
+                kept = [a for a in value if not _is_dangerous_action(a, pikepdf, emptied)]
+                if len(kept) != len(value):
+                    current[name] = pikepdf.Array(kept)
+            elif _is_dangerous_action(value, pikepdf, emptied):
+                del current[name]
+        if "/Annots" in keys and isinstance(current.get("/Annots"), pikepdf.Array):
             kept = [
                 a
                 for a in current.Annots
@@ -160,125 +183,120 @@ def _scrub(obj, seen: set, pikepdf) -> None:
                 and str(a.get("/Subtype")) not in DROPPED_ANNOTATIONS
             ]
             current.Annots = pikepdf.Array(kept)
-        for _key, value in current.items():
-            stack.append(value)
-
-
-def _is_dangerous_action(obj) -> bool:
-    # An action is a dictionary with /S naming its type; /Next chains more of them.
-    return str(obj.get("/S")) in DANGEROUS_ACTIONS
-
-
-def _direct(value) -> bool:
-    # Scalars come back as Python ints/strs; indirect objects are walked from pdf.objects.
-    return not getattr(value, "is_indirect", True)
+        if keys & _FIELD_VALUE_KEYS and _is_field(current, keys):
+            for name in keys & _FIELD_VALUE_KEYS:
+                del current[name]
+        if isinstance(current, pikepdf.Stream) and str(current.get("/Subtype")) == "/Image":
+            _strip_image_metadata(current, pikepdf)
+        stack.extend(v for _k, v in current.items() if _container(v, pikepdf) and not v.is_indirect)
 
 
 def find_forbidden(pdf, pikepdf) -> list[str]:
-    """Every forbidden key still reachable anywhere (the check after the rewrite)."""
+    """Every forbidden key or dangerous action still reachable anywhere (the check after)."""
     found = []
     for obj in pdf.objects:
         stack = [obj]
         while stack:
             current = stack.pop()
             if isinstance(current, pikepdf.Array):
-                stack.extend(v for v in current if _direct(v))
+                stack.extend(v for v in current if _container(v, pikepdf) and not v.is_indirect)
             elif isinstance(current, (pikepdf.Dictionary, pikepdf.Stream)):
-                found.extend(name for name in FORBIDDEN_KEYS if name in current)
-                if _is_dangerous_action(current):
+                keys = set(current.keys())
+                found.extend(sorted(keys & _DROPPED_KEYS))
+                if "/S" in keys and str(current.get("/S")) in DANGEROUS_ACTIONS:
                     found.append(str(current.get("/S")))
-                stack.extend(v for _k, v in current.items() if _direct(v))
+                stack.extend(
+                    v for _k, v in current.items() if _container(v, pikepdf) and not v.is_indirect
+                )
     return found
 
 
-def _child_normalise(data: bytes) -> tuple[dict, bytes]:
+def _open(data: bytes, pikepdf):
+    try:
+        # An owner password (permissions only) opens with the empty user password; such files
+        # are rewritten unencrypted. Only a file that needs a password to open is refused.
+        return pikepdf.open(io.BytesIO(data))
+    except pikepdf.PasswordError:
+        raise PdfRefused("pdf_encrypted", "password") from None
+    except MemoryError:
+        raise
+    except Exception:
+        raise PdfRefused("pdf_broken", "open_failed") from None
+
+
+def _stage(code: str, cause: str):
+    """Run a required step; any failure of it is one refusal with a cause naming the step."""
+
+    def wrap(fn, *args):
+        try:
+            return fn(*args)
+        except (PdfRefused, MemoryError):
+            raise
+        except Exception:
+            raise PdfRefused(code, cause) from None
+
+    return wrap
+
+
+def child_normalise(data: bytes) -> tuple[dict, bytes]:
     import pikepdf
     import pypdfium2
 
-    try:
-        # A file with only an owner password (permissions: マイナポータル's PDF is one) opens
-        # without a password and is saved unencrypted below; one that needs a password to open
-        # is refused.
-        pdf = pikepdf.open(io.BytesIO(data))
-    except pikepdf.PasswordError:
-        return {"ok": False, "code": "pdf_encrypted"}, b""
-    pages = len(pdf.pages)
+    pdf = _open(data, pikepdf)
+    pages = _stage("pdf_broken", "page_tree")(lambda: len(pdf.pages))
     if pages == 0:
-        return {"ok": False, "code": "pdf_broken"}, b""
+        raise PdfRefused("pdf_broken", "no_pages")
     if pages > MAX_PAGES:
-        return {"ok": False, "code": "pdf_too_many_pages"}, b""
-    decoded = 0
+        raise PdfRefused("pdf_too_many_pages", "pages")
+    pdfstreams.check_decoded_size(pdf, pikepdf)
+    fallbacks = []
+    try:
+        _flatten_forms(pdf)
+    except MemoryError:
+        raise
+    except Exception:
+        fallbacks.append("flatten")  # the widgets are dropped below, unflattened
+    emptied: set = set()
+    scrub = _stage("pdf_broken", "scrub_failed")
     for obj in pdf.objects:
-        if isinstance(obj, pikepdf.Stream):
-            try:
-                decoded += len(obj.read_bytes())
-            except pikepdf.PdfError:
-                # A stream we cannot decode within our limits (a bomb that ran out of memory,
-                # or a corrupt one) is never waved through by counting its compressed size.
-                return {"ok": False, "code": "pdf_too_complex"}, b""
-            if decoded > MAX_DECODED_BYTES:
-                return {"ok": False, "code": "pdf_too_complex"}, b""
-    seen: set = set()
-    _scrub(pdf.Root, seen, pikepdf)
-    if "/Names" in pdf.Root:
-        for name in ("/JavaScript", "/EmbeddedFiles"):
-            if name in pdf.Root.Names:
-                del pdf.Root.Names[name]
-    for obj in pdf.objects:
-        _scrub(obj, seen, pikepdf)
+        scrub(_scrub, obj, emptied, pikepdf)
     # Author, producer and XMP can name the family; the hospital needs none of it.
-    if "/Metadata" in pdf.Root:
-        del pdf.Root["/Metadata"]
     if "/Info" in pdf.trailer:
         del pdf.trailer["/Info"]
+    try:
+        pdf.remove_unreferenced_resources()
+    except MemoryError:
+        raise
+    except Exception:
+        fallbacks.append("prune")  # unused fonts and images stay; nothing active does
     out = io.BytesIO()
-    pdf.remove_unreferenced_resources()
-    pdf.save(out, fix_metadata_version=False, encryption=False)
+    _stage("pdf_broken", "save_failed")(
+        lambda: pdf.save(out, fix_metadata_version=False, encryption=False)
+    )
     clean = out.getvalue()
-    check = pikepdf.open(io.BytesIO(clean))
+    check = _stage("pdf_broken", "reopen_failed")(lambda: pikepdf.open(io.BytesIO(clean)))
     if find_forbidden(check, pikepdf):
-        return {"ok": False, "code": "pdf_active_content"}, b""
-    doc = pypdfium2.PdfDocument(clean)
-    text = []
-    for page in doc:
-        text.append(page.get_textpage().get_text_range())
-    joined = "\n".join(text).encode("utf-8")
-    return {"ok": True, "pages": pages, "size": len(clean)}, clean + joined
+        raise PdfRefused("pdf_active_content", "forbidden_left")
+
+    def extract() -> bytes:
+        doc = pypdfium2.PdfDocument(clean)
+        return "\n".join(page.get_textpage().get_text_range() for page in doc).encode("utf-8")
+
+    joined = _stage("pdf_broken", "text_failed")(extract)
+    header = {"ok": True, "pages": pages, "size": len(clean), "fallbacks": fallbacks}
+    return header, clean + joined
 
 
-def _child_render(data: bytes, page_index: int) -> tuple[dict, bytes]:
+def child_render(data: bytes, page: int) -> tuple[dict, bytes]:
     import pypdfium2
 
     doc = pypdfium2.PdfDocument(data)
-    if not 0 <= page_index < len(doc):
-        return {"ok": False, "code": "pdf_no_page"}, b""
-    page = doc[page_index]
-    width, height = page.get_size()
+    if not 0 <= page < len(doc):
+        raise PdfRefused("pdf_no_page", "page")
+    pdf_page = doc[page]
+    width, height = pdf_page.get_size()
     scale = PREVIEW_LONG_SIDE / max(width, height, 1)
-    image = page.render(scale=scale).to_pil()
+    image = pdf_page.render(scale=scale).to_pil()
     out = io.BytesIO()
     image.save(out, "PNG")
     return {"ok": True}, out.getvalue()
-
-
-def _child_main() -> int:
-    _limit_child()
-    raw = sys.stdin.buffer.read()
-    head, _, data = raw.partition(b"\n")
-    request = json.loads(head)
-    try:
-        if request["op"] == "normalise":
-            header, body = _child_normalise(data)
-        else:
-            header, body = _child_render(data, int(request["page"]))
-    except MemoryError:
-        header, body = {"ok": False, "code": "pdf_too_complex"}, b""
-    except Exception:  # any parser error (PdfError, ValueError, ...) is one answer
-        header, body = {"ok": False, "code": "pdf_broken"}, b""
-    sys.stdout.buffer.write(json.dumps(header).encode() + b"\n" + body)
-    sys.stdout.buffer.flush()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_child_main())

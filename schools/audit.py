@@ -172,7 +172,7 @@ COUNT_KEYS = frozenset(
 )
 FLAG_KEYS = frozenset({"password", "dry_run"})
 DATE_KEYS = frozenset({"date"})
-CODE_KEYS = frozenset({"kind", "reason", "state", "status", "method", "variant", "run"})
+CODE_KEYS = frozenset({"kind", "reason", "cause", "state", "status", "method", "variant", "run"})
 DETAIL_KEYS: frozenset[str] = COUNT_KEYS | FLAG_KEYS | DATE_KEYS | CODE_KEYS
 
 # Codes are short machine words; anything with spaces, capitals or non-ASCII is refused.

@@ -145,54 +145,187 @@ def malformed_heic() -> bytes:
     return good[:40] + b"\x00\x00\x00\x10mdat" + b"\xde\xad\xbe\xef" * 64
 
 
-def owner_password_pdf(text: str = "owner only") -> bytes:
-    """Opens without a password; printing/copying restricted by an owner password (as
-    マイナポータル's qualification PDF is)."""
+def _save(pdf, **kwargs) -> bytes:
+    out = io.BytesIO()
+    pdf.save(out, **kwargs)
+    return out.getvalue()
+
+
+def owner_password_pdf(text: str = "Shikaku joho", *, aes256: bool = True) -> bytes:
+    """Opens without a password, but printing only (as マイナポータル PDFs are restricted)."""
     pdf = pikepdf.open(io.BytesIO(text_pdf(text)))
-    out = io.BytesIO()
-    pdf.save(
-        out,
-        encryption=pikepdf.Encryption(
-            user="",
-            owner="owner-secret",
-            allow=pikepdf.Permissions(extract=False, modify_other=False),
-        ),
+    allow = pikepdf.Permissions(
+        extract=False,
+        modify_annotation=False,
+        modify_assembly=False,
+        modify_form=False,
+        modify_other=False,
     )
-    return out.getvalue()
+    encryption = pikepdf.Encryption(
+        owner="owner-secret", user="", R=6 if aes256 else 4, allow=allow
+    )
+    return _save(pdf, encryption=encryption)
 
 
-def chained_actions_pdf() -> bytes:
-    """Dangerous actions hidden behind harmless ones through /Next, in every place actions hang."""
-    pdf = pikepdf.open(io.BytesIO(text_pdf("chained actions")))
+def array_cycle_pdf() -> bytes:
+    """Two indirect arrays that contain each other, hung off the page (an ordinary-looking file)."""
+    pdf = pikepdf.open(io.BytesIO(text_pdf("cycle")))
+    first = pdf.make_indirect(pikepdf.Array([1, 2]))
+    second = pdf.make_indirect(pikepdf.Array([first]))
+    first.append(second)
+    first.append(pikepdf.Array([second, pikepdf.Dictionary(Loop=first)]))
+    pdf.pages[0].obj["/PieceOfCycle"] = second
+    return _save(pdf)
 
-    def chain(*dangerous):
-        return pikepdf.Dictionary(
-            S=pikepdf.Name.GoTo,
-            D=pikepdf.Array([pdf.pages[0].obj, pikepdf.Name.Fit]),
-            Next=pikepdf.Array(list(dangerous)) if len(dangerous) > 1 else dangerous[0],
+
+def progressive_jpeg(size=(400, 300), *, repeat_scans: int = 0) -> bytes:
+    """A progressive JPEG; `repeat_scans` more copies of its smallest scan (decoders accept them:
+    each copy is one more pass over the image's blocks for a few bytes of input)."""
+    out = io.BytesIO()
+    Image.effect_noise(size, 40).convert("RGB").save(out, "JPEG", progressive=True, quality=80)
+    data = out.getvalue()
+    if not repeat_scans:
+        return data
+    from documents import jpegmeta
+
+    scans = [(s, e) for m, s, e in jpegmeta.segments(data) if m == jpegmeta.SOS]
+    start, end = min(scans, key=lambda scan: scan[1] - scan[0])
+    return data[:end] + data[start:end] * repeat_scans + data[end:]
+
+
+def exif_jpeg_pdf() -> bytes:
+    """A page showing a camera JPEG (EXIF with GPS, a marker) embedded as DCTDecode, with XMP."""
+    photo = jpeg_with_gps(size=(300, 400))
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    image = pikepdf.Stream(pdf, photo)
+    image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    image.Width, image.Height, image.BitsPerComponent = 300, 400, 8
+    image.ColorSpace, image.Filter = pikepdf.Name.DeviceRGB, pikepdf.Name.DCTDecode
+    xmp = f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF>{MARKER}</rdf:RDF></x:xmpmeta>'
+    image.Metadata = pdf.make_stream(xmp.encode())
+    page = pdf.pages[0]
+    page.obj.Metadata = pdf.make_stream(xmp.encode())
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=pdf.make_indirect(image)))
+    page.Contents = pdf.make_stream(b"q 300 0 0 400 72 300 cm /Im0 Do Q")
+    return _save(pdf)
+
+
+def filled_form_pdf(value: str = "FILLED 1234") -> bytes:
+    """A text field holding `value` with no appearance yet (NeedAppearances, as many tools do)."""
+    pdf = pikepdf.open(io.BytesIO(text_pdf("form")))
+    page = pdf.pages[0]
+    helvetica = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+    )
+    field = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Widget,
+            FT=pikepdf.Name.Tx,
+            T=pikepdf.String("name"),
+            V=pikepdf.String(value),
+            Rect=pikepdf.Array([72, 600, 500, 630]),
+            DA=pikepdf.String("/Helv 12 Tf 0 g"),
+            F=4,
+            P=page.obj,
         )
+    )
+    page.Annots = pdf.make_indirect(pikepdf.Array([field]))
+    pdf.Root.AcroForm = pikepdf.Dictionary(
+        Fields=pikepdf.Array([field]),
+        NeedAppearances=True,
+        DR=pikepdf.Dictionary(Font=pikepdf.Dictionary(Helv=pdf.make_indirect(helvetica))),
+        DA=pikepdf.String("/Helv 12 Tf 0 g"),
+    )
+    return _save(pdf)
 
-    launch = pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("calc.exe"))
-    uri = pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("http://198.51.100.7/x"))
-    gotor = pikepdf.Dictionary(S=pikepdf.Name.GoToR, F=pikepdf.String("other.pdf"))
-    submit = pikepdf.Dictionary(S=pikepdf.Name.SubmitForm, F=pikepdf.String("http://198.51.100.7"))
-    link = pikepdf.Dictionary(
-        Type=pikepdf.Name.Annot,
-        Subtype=pikepdf.Name.Link,
-        Rect=pikepdf.Array([0, 0, 10, 10]),
-        A=chain(launch),
+
+LAUNCH_PAYLOAD = b"calc-chained.exe"
+URI_PAYLOAD = b"https://evil.example/chained"
+
+
+def _chain(pdf, page):
+    """GoTo -> [URI, GoTo -> Launch]: every dangerous link sits behind a harmless one."""
+    launch = pdf.make_indirect(
+        pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String(LAUNCH_PAYLOAD.decode()))
     )
-    pdf.pages[0].Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(link)]))
-    item = pdf.make_indirect(pikepdf.Dictionary(Title=pikepdf.String("1"), A=chain(uri, gotor)))
-    pdf.Root.Outlines = pdf.make_indirect(
-        pikepdf.Dictionary(Type=pikepdf.Name.Outlines, First=item, Last=item, Count=1)
+    inner = pikepdf.Dictionary(
+        S=pikepdf.Name.GoTo, D=pikepdf.Array([page.obj, pikepdf.Name.Fit]), Next=launch
     )
-    item.Parent = pdf.Root.Outlines
-    # A page-level and a catalog-level chain that start with a harmless action.
-    pdf.pages[0].obj.A = chain(submit)
-    pdf.Root.A = chain(
-        pdf.make_indirect(pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("x")))
+    uri = pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String(URI_PAYLOAD.decode()))
+    return pikepdf.Dictionary(
+        S=pikepdf.Name.GoTo,
+        D=pikepdf.Array([page.obj, pikepdf.Name.Fit]),
+        Next=pikepdf.Array([uri, inner]),
     )
-    out = io.BytesIO()
-    pdf.save(out)
-    return out.getvalue()
+
+
+def chained_actions_pdf(where: str) -> bytes:
+    """Chained actions hung in a link annotation, an outline item, the page or the catalog."""
+    pdf = pikepdf.open(io.BytesIO(text_pdf("chained")))
+    page = pdf.pages[0]
+    action = _chain(pdf, page)
+    if where == "link":
+        annot = pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Link,
+            Rect=pikepdf.Array([0, 0, 100, 100]),
+            A=action,
+        )
+        page.Annots = pikepdf.Array([pdf.make_indirect(annot)])
+    elif where == "outline":
+        item = pdf.make_indirect(pikepdf.Dictionary(Title=pikepdf.String("Go"), A=action))
+        outlines = pdf.make_indirect(
+            pikepdf.Dictionary(Type=pikepdf.Name.Outlines, First=item, Last=item, Count=1)
+        )
+        item.Parent = outlines
+        pdf.Root.Outlines = outlines
+    elif where == "page":
+        page.obj.AA = pikepdf.Dictionary(O=action)
+    else:
+        pdf.Root.OpenAction = pdf.make_indirect(action)
+    return _save(pdf)
+
+
+def nested_flate_bomb_pdf(decoded_mb: int = 1000, *, hex_outer: bool = False) -> bytes:
+    """A content stream behind two filters that inflates past the child's memory.
+
+    Two Flate layers are counted as they inflate; with `hex_outer` (ASCIIHex, then Flate) only
+    qpdf can decode it, and runs out of memory: the failed decode that must refuse.
+    """
+    # Full flushes make each megabyte's deflate blocks independent, so one can be repeated
+    # (the checksum at the end is wrong, but decoding runs out of memory long before it).
+    compressor = zlib.compressobj(9)
+    chunk = b"\x00" * (1024 * 1024)
+    head = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    block = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    inner = head + block * (decoded_mb - 1) + compressor.flush()
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    if hex_outer:
+        stream = pikepdf.Stream(pdf, inner.hex().encode() + b">")
+        stream.Filter = pikepdf.Array([pikepdf.Name.ASCIIHexDecode, pikepdf.Name.FlateDecode])
+    else:
+        stream = pikepdf.Stream(pdf, zlib.compress(inner, 9))
+        stream.Filter = pikepdf.Array([pikepdf.Name.FlateDecode, pikepdf.Name.FlateDecode])
+    pdf.pages[0].Contents = pdf.make_indirect(stream)
+    return _save(pdf, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+
+
+def broken_stream_pdf() -> bytes:
+    """A readable page whose content stream cannot be decoded (a corrupt LZW stream)."""
+    pdf = pikepdf.open(io.BytesIO(text_pdf("lzw")))
+    stream = pikepdf.Stream(pdf, b"\x00\x01\xff\xfe junk")
+    stream.Filter = pikepdf.Name.LZWDecode
+    pdf.pages[0].Contents = pdf.make_indirect(stream)
+    return _save(pdf, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+
+
+def heic_garbage() -> bytes:
+    """An ISO BMFF header that says HEIC, then nothing a decoder can use."""
+    return b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(range(256)) * 8
+
+
+def heic_truncated() -> bytes:
+    return heic_image()[:400]

@@ -371,3 +371,20 @@ def test_a_link_stays_valid_during_the_trip_until_its_end(guardian, upload_url, 
     trip.end_date = trip.start_date + datetime.timedelta(days=1)
     trip.save()
     assert guardian.get(upload_url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("maker", "text"),
+    [
+        (files.heic_garbage, "画像を読み取れませんでした"),
+        (lambda: files.progressive_jpeg(repeat_scans=300), "この画像は処理できませんでした"),
+    ],
+    ids=["heic-garbage", "many-scans"],
+)
+def test_hostile_images_get_a_clear_message_not_a_500(guardian, upload_url, settings, maker, text):
+    response = _post(guardian, upload_url, maker(), name="IMG_0001.HEIC")
+    assert response.status_code == 400
+    assert text in response.content.decode()
+    assert not Document.objects.exists()
+    temp = __import__("pathlib").Path(settings.FILE_UPLOAD_TEMP_DIR)
+    assert not temp.exists() or not any(p.is_file() for p in temp.rglob("*"))
