@@ -116,3 +116,19 @@ class UploadLink(models.Model):
 
     def __str__(self) -> str:
         return f"link {self.pk}"
+
+
+class PendingFileDeletion(models.Model):
+    """A vault file whose row is gone: removed after the deleting commit, retried until gone.
+
+    Written in the same transaction that deletes the row (documents/deletion.py), so a crash
+    after the commit leaves a record the next sweep retries; storage names are random.
+    """
+
+    storage_name = models.CharField(max_length=200, unique=True)
+    trip_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"pending deletion {self.pk}"

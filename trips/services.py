@@ -243,7 +243,11 @@ def add_class(trip: Trip, grade: int, class_name: str, *, actor) -> int:
 
 
 def remove_participant(participant: Participant, *, actor) -> None:
-    """Remove a student from the trip. Documents on/ delete theirs through their own signal."""
+    """Remove a student from the trip.
+
+    Their documents and upload links are deleted first, vault files after the commit, by the
+    documents app's `pre_delete` receiver (documents/signals.py): trips never imports documents.
+    """
     trip = participant.trip
     if trip.is_closed:
         raise StateError("a cancelled or purged trip keeps its list")

@@ -91,37 +91,6 @@ def test_letters_pdf_has_one_page_per_student_with_qr(trip, participant, teacher
     assert AuditEvent.objects.filter(action="letter_printed").exists()
 
 
-def test_delete_document_removes_row_then_file(
-    participant, settings, django_capture_on_commit_callbacks
-):
-    document = intake.accept(participant, "notice", files.png_image())
-    with django_capture_on_commit_callbacks(execute=True):
-        deletion.delete_document(document)
-    assert not Document.objects.exists()
-    assert [p for p in settings.VAULT_DIR.rglob("*") if p.is_file()] == []
-
-
-def test_failed_file_removal_is_retried_by_a_task(
-    participant, monkeypatch, django_capture_on_commit_callbacks
-):
-    from documents import vault
-
-    document = intake.accept(participant, "notice", files.png_image())
-    real_remove, attempts = vault.remove, []
-
-    def flaky(name):
-        attempts.append(name)
-        if len(attempts) == 1:
-            raise OSError("storage unavailable")
-        real_remove(name)
-
-    monkeypatch.setattr(vault, "remove", flaky)
-    with django_capture_on_commit_callbacks(execute=True):
-        deletion.delete_document(document)
-    assert attempts == [document.storage_name, document.storage_name]
-    assert not vault.storage().exists(document.storage_name)
-
-
 def test_delete_trip_documents_counts_and_is_idempotent(
     trip, participant, settings, django_capture_on_commit_callbacks
 ):

@@ -11,7 +11,7 @@ from retention import purge
 from retention.models import DeletionCertificate, PurgeReason
 from schools.models import MAX_GRACE_DAYS
 from tests import factories
-from tests.retention.conftest import filled_trip, store_document
+from tests.retention.conftest import filled_trip
 from trips import services as trip_services
 from trips.models import TOKYO, PurgeState
 
@@ -33,7 +33,7 @@ def test_purge_trip_refuses_before_the_due_time(school):
     trip = factories.TripFactory(
         school=school, start_date=datetime.date(2026, 3, 8), end_date=datetime.date(2026, 3, 10)
     )
-    document = store_document(factories.ParticipantFactory(trip=trip))
+    document = factories.DocumentFactory(participant=factories.ParticipantFactory(trip=trip))
     run = purge.SweepRun.objects.create()
     assert purge.purge_trip(trip.pk, run=run, now=_jst(2026, 3, 13, 23, 59)) is None
     assert Document.objects.filter(pk=document.pk).exists()
@@ -62,7 +62,7 @@ def test_longest_grace_keeps_documents_at_most_14_days_after_the_trip(db):
 def test_cancelled_trip_is_purged_at_once(school, teacher, django_capture_on_commit_callbacks):
     trip = factories.TripFactory(school=school, organiser=teacher)  # starts in 30 days
     participant = factories.ParticipantFactory(trip=trip)
-    store_document(participant)
+    factories.DocumentFactory(participant=participant)
     with django_capture_on_commit_callbacks(execute=True):
         trip_services.cancel(trip, actor=teacher)
     trip.refresh_from_db()

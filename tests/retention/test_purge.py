@@ -7,18 +7,13 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from documents.models import Document, TripKey, UploadLink
+from documents.models import Document, PendingFileDeletion, TripKey, UploadLink
 from packets.models import Packet, PaperCopy
 from retention import deletion, files, purge
-from retention.models import (
-    DeletionCertificate,
-    PendingFileDeletion,
-    SweepRun,
-    SweepStatus,
-)
+from retention.models import DeletionCertificate, SweepRun, SweepStatus
 from schools.models import AuditEvent
 from tests import factories
-from tests.retention.conftest import filled_trip, store_document, vault_files
+from tests.retention.conftest import filled_trip, vault_files
 from trips.models import Participant, PurgeState, Trip
 
 
@@ -80,7 +75,7 @@ def test_trip_whose_purge_date_is_in_the_future_is_never_touched(school, setting
 
     # Ended 3 days ago with 3 grace days: kept through today, purged from tomorrow 00:00 JST.
     trip = ended_trip(school, days_ago=3)
-    document = store_document(factories.ParticipantFactory(trip=trip))
+    document = factories.DocumentFactory(participant=factories.ParticipantFactory(trip=trip))
     assert purge.due_trip_ids() == []
     run = SweepRun.objects.create()
     assert purge.purge_trip(trip.pk, run=run) is None
@@ -101,7 +96,7 @@ def test_crash_after_rows_are_deleted_before_files_next_sweep_finishes(
     def killed(**kwargs):
         raise Killed
 
-    monkeypatch.setattr(purge.files, "remove_pending", killed)
+    monkeypatch.setattr(purge, "remove_pending", killed)
     with pytest.raises(Killed):
         purge.sweep()
     monkeypatch.undo()
@@ -209,19 +204,6 @@ def test_pending_file_deletions_are_retried_until_they_succeed(due_trip, setting
     report = purge.sweep()
     assert report.files_removed == 4 and report.ok
     assert vault_files(settings) == []
-
-
-def test_cache_keys_of_the_trip_are_forgotten(due_trip):
-    from django.core.cache import cache
-
-    from tests.conftest import require_redis
-
-    require_redis()
-    cache.set(f"trip:{due_trip.pk}:progress", "3/10")
-    cache.set("trip:999999:progress", "keep")
-    purge.sweep()
-    assert cache.get(f"trip:{due_trip.pk}:progress") is None
-    assert cache.get("trip:999999:progress") == "keep"
 
 
 def test_vault_reference_fields_cover_documents_and_packets():

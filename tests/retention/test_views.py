@@ -15,7 +15,7 @@ from retention.models import DeletionCertificate, IncidentNote
 from schools.audit import record
 from schools.models import AuditEvent
 from tests import factories
-from tests.retention.conftest import filled_trip, store_document
+from tests.retention.conftest import filled_trip
 
 
 def _login(client, user):
@@ -52,7 +52,7 @@ def test_dashboard_lists_trips_with_counts_purge_dates_and_certificates(
 def test_dashboard_shows_no_document_content(client, school_admin, school):
     trip = filled_trip(school, days_ago=-20)
     participant = factories.ParticipantFactory(trip=trip)
-    store_document(participant, content=b"%PDF-1.7 CANARY-hoken-06130012")
+    factories.DocumentFactory(participant=participant, content=b"%PDF-1.7 CANARY-hoken-06130012")
     body = _login(client, school_admin).get(reverse("retention:dashboard")).content.decode()
     assert "CANARY" not in body and "06130012" not in body
     assert participant.student.name not in body
