@@ -81,11 +81,19 @@ def test_cancelled_trip_is_due_for_the_sweep_even_without_the_hook(school):
     assert [o.trip_id for o in report.purged] == [trip.pk]
 
 
-def test_beat_schedule_runs_the_sweep_hourly_with_a_shorter_expiry(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["retention-sweep"]
-    assert entry["task"] == "retention.sweep"
-    assert entry["schedule"] == 3600.0
-    assert 0 < entry["options"]["expires"] < entry["schedule"]
+def test_every_beat_entry_names_a_registered_task_and_expires_before_the_next_run(settings):
+    """A renamed task or an expiry longer than the period would pile up or lose runs."""
+    from schooltrips.celery import app
+
+    app.loader.import_default_modules()
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["task"] in app.tasks, name
+        schedule = entry["schedule"]
+        if isinstance(schedule, float | int):
+            period = schedule
+        else:  # a daily crontab: the day divided among its runs
+            period = 86400 / (len(schedule.hour) * len(schedule.minute))
+        assert 0 < entry["options"]["expires"] < period, name
 
 
 def test_the_default_sqlite_database_runs_with_secure_delete(tmp_path):

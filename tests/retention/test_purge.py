@@ -244,9 +244,3 @@ def test_holders_are_reminded_daily_until_they_confirm_shredding(due_trip):
 
     PaperCopy.objects.filter(trip=due_trip).update(shredded_at=timezone.now())
     assert remind_outstanding_paper_copies(today + datetime.timedelta(days=1)) == 0
-
-
-def test_the_daily_reminder_is_scheduled(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["retention-remind-shredding"]
-    assert entry["task"] == "retention.remind_shredding"
-    assert entry["options"]["expires"] < 86400
