@@ -153,6 +153,10 @@ class _Render:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+        # A killed child never reached communicate(): close our ends of its pipes.
+        for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if pipe is not None and not pipe.closed:
+                pipe.close()
 
 
 class FrontMatter:
