@@ -46,7 +46,7 @@ def url_for(link: UploadLink) -> str:
 
 
 def is_open(trip: Trip) -> bool:
-    """Links answer until the trip is locked or starts (and never for a cancelled/purged one)."""
+    """Links answer until the trip ends or is locked (never for a cancelled or purged one)."""
     return trip.accepts_guardian_changes
 
 
