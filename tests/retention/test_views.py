@@ -80,6 +80,21 @@ def test_dashboard_alerts_a_failed_sweep_and_overdue_trip(
     assert [t.pk for t in response.context["overdue"]] == [trip.pk]
 
 
+def test_dashboard_shows_files_still_pending_deletion_for_its_school(client, school_admin, school):
+    from documents.models import PendingFileDeletion
+
+    trip = factories.TripFactory(school=school)
+    other = factories.TripFactory()
+    for n, trip_id in enumerate([trip.pk, trip.pk, other.pk]):
+        PendingFileDeletion.objects.create(storage_name=f"t{trip_id}/{n}.bin", trip_id=trip_id)
+    page = _login(client, school_admin).get(reverse("retention:dashboard")).content.decode()
+    assert 'id="files-pending"' in page
+    assert "ファイル 2 件がまだ保管場所から消えていません" in page  # not the other school's
+    PendingFileDeletion.objects.all().delete()
+    page = client.get(reverse("retention:dashboard")).content.decode()
+    assert 'id="files-pending"' not in page
+
+
 def test_dashboard_queries_do_not_grow_with_trips(
     client, school_admin, school, django_assert_max_num_queries
 ):
