@@ -16,7 +16,7 @@ RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-ipaex
 	qpdf redis-server redis-tools gettext
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils nodejs npm
 
-.PHONY: run test lint format bench messages makemessages system-run system-test redis clean
+.PHONY: run test test-fast lint format bench messages makemessages system-run system-test redis clean
 
 # --- Setup -----------------------------------------------------------------------------------
 define install_missing
@@ -65,9 +65,16 @@ run: system-run $(VENV)/.installed messages redis
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
 
 test: system-test $(VENV)/.installed messages redis
+	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py collectstatic --noinput -v0
 	npm ci --no-audit --no-fund  # axe-core for the accessibility tests (never served)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The development loop: every core, without the browser and real-worker tests (`make test` runs
+# those too, as CI does).
+test-fast: $(VENV)/.installed messages redis
+	$(PY) manage.py collectstatic --noinput -v0
+	$(VENV)/bin/pytest -n auto -m "not browser and not worker" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -18,6 +18,11 @@ class DocumentAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # Documents end only through documents/deletion.py (files after the commit, a
+        # certificate when the purge does it); a bare row delete would leave the vault file.
+        return False
+
 
 @admin.register(UploadLink)
 class UploadLinkAdmin(admin.ModelAdmin):

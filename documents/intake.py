@@ -301,20 +301,26 @@ def withdraw(participant: Participant, *, actor=None) -> int:
     """Remove the guardian's upload or declaration (until the lock). Returns how many."""
     if not participant.trip.accepts_guardian_changes:
         raise refuse(participant, "closed", actor=actor)
-    with transaction.atomic():
-        locked = Participant.objects.select_for_update().get(pk=participant.pk)
-        documents = list(locked.documents.all())
-        for document in documents:
-            delete_document(document)
-        locked.state = ParticipantState.LINK_SENT
-        locked.save(update_fields=["state"])
-        participant.state = locked.state
-        record(
-            "document_withdrawn",
-            actor=actor,
-            obj=participant,
-            school=participant.trip.school_id,
-            trip=participant.trip_id,
-            count=len(documents),
-        )
+    try:
+        with transaction.atomic():
+            # The same lock as storing: a withdrawal never races the teacher's lock or the purge.
+            _lock_open_trip(participant.trip_id)
+            locked = Participant.objects.select_for_update().get(pk=participant.pk)
+            documents = list(locked.documents.all())
+            for document in documents:
+                delete_document(document)
+            locked.state = ParticipantState.LINK_SENT
+            locked.save(update_fields=["state"])
+            participant.state = locked.state
+            record(
+                "document_withdrawn",
+                actor=actor,
+                obj=participant,
+                school=participant.trip.school_id,
+                trip=participant.trip_id,
+                count=len(documents),
+            )
+    except Refusal as refusal:
+        # Recorded after the rollback, or the audit event would be rolled back with it.
+        raise refuse(participant, refusal.code, actor=actor) from None
     return len(documents)

@@ -46,7 +46,7 @@ def url_for(link: UploadLink) -> str:
 
 
 def is_open(trip: Trip) -> bool:
-    """Links answer until the trip is locked or starts (and never for a cancelled/purged one)."""
+    """Links answer until the trip ends or is locked (never for a cancelled or purged one)."""
     return trip.accepts_guardian_changes
 
 
@@ -56,7 +56,12 @@ def current_link(participant: Participant) -> UploadLink | None:
 
 @transaction.atomic
 def issue(participant: Participant) -> UploadLink:
-    """A fresh link; any older live link of this participant is revoked."""
+    """A fresh link; any older live link of this participant is revoked.
+
+    The participant row is locked first, so a double-clicked reissue runs one after the other
+    and leaves one live link (the database refuses a second one either way).
+    """
+    Participant.objects.select_for_update().filter(pk=participant.pk).first()
     participant.upload_links.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
     nonce = secrets.token_hex(16)
     link = UploadLink.objects.create(
@@ -127,7 +132,20 @@ def links_for_trip(trip: Trip) -> list[tuple[Participant, UploadLink]]:
 
 @transaction.atomic
 def _issue_many(trip: Trip, participants: list[Participant]) -> None:
-    """First links for participants that have none (what `issue` does, in bulk)."""
+    """First links for participants that have none (what `issue` does, in bulk).
+
+    The rows are locked and re-read, so a link issued meanwhile is kept, not doubled.
+    """
+    ids = [p.pk for p in participants]
+    list(Participant.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+    meanwhile = {
+        link.participant_id: link
+        for link in UploadLink.objects.filter(participant_id__in=ids, revoked_at__isnull=True)
+    }
+    for participant in participants:
+        if participant.pk in meanwhile:
+            participant.live_links = [meanwhile[participant.pk]]
+    participants = [p for p in participants if p.pk not in meanwhile]
     new = []
     for participant in participants:
         nonce = secrets.token_hex(16)

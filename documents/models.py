@@ -71,6 +71,11 @@ class Document(models.Model):
         verbose_name = _("書類")
         verbose_name_plural = _("書類")
         ordering = ["participant_id", "-uploaded_at"]
+        constraints = [
+            # One current document per participant: a replacement deletes the older one in the
+            # same transaction (documents/intake.py), so readers never choose among several.
+            models.UniqueConstraint(fields=["participant"], name="one_document_per_participant")
+        ]
 
     def __str__(self) -> str:
         return f"document {self.pk} ({self.kind})"
@@ -113,6 +118,14 @@ class UploadLink(models.Model):
     class Meta:
         verbose_name = _("提出用リンク")
         verbose_name_plural = _("提出用リンク")
+        constraints = [
+            # A double-clicked reissue must not leave two working links (documents/links.py).
+            models.UniqueConstraint(
+                fields=["participant"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="one_live_link_per_participant",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"link {self.pk}"
@@ -145,3 +158,19 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"reminder {self.pk}"
+
+
+class PendingFileDeletion(models.Model):
+    """A vault file whose row is gone: removed after the deleting commit, retried until gone.
+
+    Written in the same transaction that deletes the row (documents/deletion.py), so a crash
+    after the commit leaves a record the next sweep retries; storage names are random.
+    """
+
+    storage_name = models.CharField(max_length=200, unique=True)
+    trip_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"pending deletion {self.pk}"

@@ -17,6 +17,7 @@ from trips.models import Participant
 from . import letters, links, pdfsafe, review, vault
 from .access import document_for_user, trip_for_links, trip_for_reviewer
 from .forms import RejectForm
+from .models import Document
 from .services import roster_order
 from .tasks import send_invitation
 
@@ -40,8 +41,7 @@ def _file_response(data: bytes, content_type: str, filename: str, *, inline: boo
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["Referrer-Policy"] = "no-referrer"
     add_never_cache_headers(response)
-    # django-csp would replace our header with the site policy; this response keeps its own.
-    response._csp_exempt = True
+    # django-csp adds the site policy only to responses without one: this sandbox policy stays.
     return response
 
 
@@ -49,16 +49,14 @@ def _file_response(data: bytes, content_type: str, filename: str, *, inline: boo
 @require_GET
 def trip_documents(request: HttpRequest, trip_pk: int) -> HttpResponse:
     trip, role = trip_for_reviewer(request.user, trip_pk)
-    participants = list(
+    participants = (
         Participant.objects.filter(trip=trip)
         .select_related("student")
-        .prefetch_related("documents")
         .order_by(*roster_order("student__"))
     )
-    rows = [
-        (p, max(p.documents.all(), key=lambda d: (d.uploaded_at, d.pk), default=None))
-        for p in participants
-    ]
+    # At most one document per participant (a database constraint).
+    documents = {d.participant_id: d for d in Document.objects.filter(participant__trip=trip)}
+    rows = [(p, documents.get(p.pk)) for p in participants]
     context = {
         "trip": trip,
         "rows": rows,
@@ -138,26 +136,61 @@ def document_download(request: HttpRequest, uuid) -> HttpResponse:
     return _file_response(data, document.content_type, filename, inline=False)
 
 
+REVIEW_REFUSED = {
+    "gone": _(
+        "この書類は確認中に保護者が差し替えたか取り下げました。一覧から改めて確認してください。"
+    ),
+    "closed": _("中止または削除処理中の旅行の書類は確認できません。"),
+}
+
+
+def _review(request: HttpRequest, uuid, decide) -> HttpResponse:
+    """Run one review decision; a document replaced or withdrawn meanwhile is said so clearly.
+
+    The form posts its trip, so a reviewer whose page went stale lands back on that trip's list
+    (an outsider still gets 404 from the trip's own access check).
+    """
+    try:
+        document, role = document_for_user(request.user, uuid)
+    except Http404:
+        trip_pk = request.POST.get("trip", "")
+        if not trip_pk.isdigit():
+            raise
+        trip, _role = trip_for_reviewer(request.user, int(trip_pk))
+        messages.error(request, REVIEW_REFUSED["gone"])
+        return redirect("documents:trip", trip_pk=trip.pk)
+    try:
+        response = decide(document, role)
+    except review.ReviewRefused as refused:
+        messages.error(request, REVIEW_REFUSED[refused.code])
+        return redirect("documents:trip", trip_pk=document.participant.trip_id)
+    return response or redirect("documents:trip", trip_pk=document.participant.trip_id)
+
+
 @login_required
 @require_POST
 def document_accept(request: HttpRequest, uuid) -> HttpResponse:
-    document, role = document_for_user(request.user, uuid)
-    review.accept_document(document, request.user, role=role)
-    messages.success(request, _("受理しました。"))
-    return redirect("documents:trip", trip_pk=document.participant.trip_id)
+    def decide(document, role):
+        review.accept_document(document, request.user, role=role)
+        messages.success(request, _("受理しました。"))
+
+    return _review(request, uuid, decide)
 
 
 @login_required
 @require_POST
 def document_reject(request: HttpRequest, uuid) -> HttpResponse:
-    document, role = document_for_user(request.user, uuid)
     form = RejectForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("差し戻しの理由を入力してください。"))
-        return redirect("documents:detail", uuid=document.uuid)
-    review.reject_document(document, request.user, form.cleaned_data["reason"], role=role)
-    messages.success(request, _("差し戻しました。保護者にメールで理由を伝えます。"))
-    return redirect("documents:trip", trip_pk=document.participant.trip_id)
+
+    def decide(document, role):
+        if not form.is_valid():
+            messages.error(request, _("差し戻しの理由を入力してください。"))
+            return redirect("documents:detail", uuid=document.uuid)
+        review.reject_document(document, request.user, form.cleaned_data["reason"], role=role)
+        messages.success(request, _("差し戻しました。保護者にメールで理由を伝えます。"))
+        return None
+
+    return _review(request, uuid, decide)
 
 
 def _participant(trip, participant_pk: int) -> Participant:

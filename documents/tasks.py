@@ -11,22 +11,6 @@ log = logging.getLogger(__name__)
 
 
 @shared_task(
-    name="documents.remove_vault_files",
-    autoretry_for=(OSError,),
-    retry_backoff=30,
-    max_retries=8,
-    ignore_result=True,
-)
-def remove_vault_files(*, names: list[str]) -> None:
-    # Storage names are random and carry nothing personal.
-    from .deletion import remove_files
-
-    failed = remove_files(names)
-    if failed:
-        raise OSError(f"{len(failed)} vault files could not be removed")
-
-
-@shared_task(
     name="documents.send_invitation",
     autoretry_for=(smtplib.SMTPException, OSError),
     retry_backoff=60,

@@ -13,6 +13,7 @@ import logging
 from django.db import transaction
 
 from documents import vault
+from documents.deletion import discard_files
 from schools import audit
 from trips.models import Trip
 
@@ -154,8 +155,8 @@ def delete_packet(packet: Packet, *, actor=None, role: str = "") -> None:
             school=packet.trip.school_id,
             trip=packet.trip_id,
         )
+        discard_files(names, trip_id=packet.trip_id)
         packet.delete()
-        transaction.on_commit(lambda: _remove_files(names))
 
 
 def delete_trip_packets(trip_id: int) -> dict[str, int]:
@@ -170,15 +171,6 @@ def delete_trip_packets(trip_id: int) -> dict[str, int]:
             )
         )
         names = [name for row in packets for name in row[:2] if name]
+        files = discard_files(names, trip_id=trip_id)
         Packet.objects.filter(trip_id=trip_id).delete()
-        transaction.on_commit(lambda: _remove_files(names))
-    return {"packets": len(packets), "files": len(names), "bytes": sum(row[2] for row in packets)}
-
-
-def _remove_files(names: list[str]) -> None:
-    for name in names:
-        try:
-            vault.remove(name)
-        except OSError:
-            # Left for the orphan reconciliation; never lose the deletion of the row.
-            log.warning("a packet file could not be removed yet")
+    return {"packets": len(packets), "files": files, "bytes": sum(row[2] for row in packets)}

@@ -1,10 +1,9 @@
-"""Vault files whose rows are gone: deletion after commit (retried), and orphan reconciliation.
+"""Orphan reconciliation: vault files that no row points to.
 
-A file lives exactly as long as its row (STYLE.md §5). The purge records each file it will orphan
-as a PendingFileDeletion in the same transaction that deletes the rows; after the commit the
-files are removed and those records dropped. Anything a crash leaves behind is retried by the
-next sweep, and reconciliation removes files that nothing points to at all (e.g. an upload that
-crashed between saving the file and committing its row).
+A file lives exactly as long as its row (STYLE.md §5). Deleting rows records their files as
+PendingFileDeletion (documents/deletion.py), removed after the commit and retried by each sweep;
+reconciliation removes what nothing points to at all (e.g. an upload that crashed between saving
+the file and committing its row).
 """
 
 from __future__ import annotations
@@ -19,8 +18,7 @@ from django.db import models
 from django.utils import timezone
 
 from documents import vault
-
-from .models import PendingFileDeletion
+from documents.models import PendingFileDeletion
 
 logger = logging.getLogger(__name__)
 
@@ -38,47 +36,6 @@ def _batches(items: Iterable, size: int = BATCH) -> Iterator[list]:
             batch = []
     if batch:
         yield batch
-
-
-def queue_deletions(names: Iterable[str], *, trip_id: int | None) -> int:
-    """Record vault names to delete after the commit; call inside the deleting transaction."""
-    count = 0
-    for batch in _batches(n for n in names if n):
-        PendingFileDeletion.objects.bulk_create(
-            [PendingFileDeletion(storage_name=n, trip_id=trip_id) for n in batch],
-            ignore_conflicts=True,
-        )
-        count += len(batch)
-    return count
-
-
-def remove_pending(*, trip_id: int | None = None) -> tuple[int, int]:
-    """Delete queued vault files; returns (removed, still pending). Missing = removed."""
-    queryset = PendingFileDeletion.objects.order_by("pk")
-    if trip_id is not None:
-        queryset = queryset.filter(trip_id=trip_id)
-    removed = failed = 0
-    last_pk = 0
-    while True:
-        batch = list(queryset.filter(pk__gt=last_pk)[:BATCH])
-        if not batch:
-            break
-        last_pk = batch[-1].pk
-        done = []
-        for pending in batch:
-            try:
-                vault.remove(pending.storage_name)
-            except Exception as exc:  # a storage hiccup: keep it for the next sweep
-                failed += 1
-                PendingFileDeletion.objects.filter(pk=pending.pk).update(
-                    attempts=models.F("attempts") + 1
-                )
-                logger.warning("vault file deletion failed (%s); will retry", type(exc).__name__)
-            else:
-                done.append(pending.pk)
-        PendingFileDeletion.objects.filter(pk__in=done).delete()
-        removed += len(done)
-    return removed, failed
 
 
 def vault_reference_fields() -> list[tuple[type[models.Model], str]]:

@@ -1,7 +1,7 @@
-"""Retention records: sweep runs, deletion certificates, pending file deletions, incident notes.
+"""Retention records: sweep runs, deletion certificates, incident notes.
 
 None of these hold document contents, file names or insurance numbers: certificates are counts,
-runs are counts and short codes, pending deletions are random vault names.
+runs are counts and short codes.
 """
 
 from __future__ import annotations
@@ -90,18 +90,6 @@ class DeletionCertificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-
-class PendingFileDeletion(models.Model):
-    """A vault file whose row is gone; deleted after the commit and retried until it succeeds."""
-
-    storage_name = models.CharField(max_length=200, unique=True)
-    trip_id = models.BigIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    attempts = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"pending deletion {self.pk}"
 
 
 class IncidentNote(models.Model):

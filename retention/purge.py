@@ -25,6 +25,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from documents import vault
+from documents.deletion import remove_pending
 from documents.models import Document, UploadLink
 from packets.models import Packet
 from packets.work import remove_stale_work, remove_trip_work
@@ -187,9 +188,7 @@ def purge_trip(
         trip.purged_at = purged_at
         trip.save(update_fields=["purge_state", "purged_at"])
 
-    # After the commit: rows are gone, so their files go too (retried by the next sweep).
-    files.remove_pending(trip_id=trip_id)
-    deletion.forget_cached(trip_id)
+    # The files went after the commit (documents/deletion.py); failures wait for the next sweep.
     alerts.ask_to_shred_paper_copies(trip)
     return certificate
 
@@ -225,7 +224,7 @@ def sweep(
                 )
             )
     if not dry_run:
-        report.files_removed, report.files_pending = files.remove_pending()
+        report.files_removed, report.files_pending = remove_pending()
     report.orphans_removed = files.reconcile(now=now, dry_run=dry_run)
     if not dry_run:
         # Build folders of killed builds (plaintext pages) of trips not yet due.

@@ -13,10 +13,11 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
+from documents.models import PendingFileDeletion
 from schools import health
 from trips.models import Trip
 
-from .models import PendingFileDeletion, SweepRun, SweepStatus
+from .models import SweepRun, SweepStatus
 from .purge import due_trip_ids
 
 # Kombu's Redis transport keeps a queue's messages of priority 0 in a list named after the queue

@@ -31,6 +31,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from documents.deletion import pending_count
 from documents.models import Document
 from packets.models import Packet, PaperCopy
 from schools.access import memberships, role_in, trip_role
@@ -114,6 +115,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "sweep": sweep_status(now),
         "overdue": [t for t in trips if t.overdue],
         "copies_outstanding": sum(t.copies_outstanding for t in trips),
+        "files_pending": pending_count(Trip.objects.filter(school=school).values("pk")),
     }
     return render(request, "retention/dashboard.html", context)
 

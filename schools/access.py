@@ -23,6 +23,11 @@ def memberships(user) -> list[Membership]:
     return cached
 
 
+def narrow_memberships(user, chosen: list[Membership]) -> None:
+    """For this request the user acts only through `chosen` (the school picked in the session)."""
+    user._schooltrips_memberships = chosen
+
+
 def role_in(user, school: School | int) -> str | None:
     school_id = getattr(school, "pk", school)
     for membership in memberships(user):
@@ -36,8 +41,12 @@ def school_ids_with_role(user, *roles: str) -> list[int]:
 
 
 def primary_membership(user) -> Membership | None:
+    """The membership the user acts through: their only one, or the school chosen this session.
+
+    None for a member of several schools who has not chosen yet (schools/middleware.py).
+    """
     found = memberships(user)
-    return found[0] if found else None
+    return found[0] if len(found) == 1 else None
 
 
 def can_read_documents(user, school: School | int) -> bool:

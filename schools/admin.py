@@ -7,6 +7,11 @@ from .models import AuditEvent, Membership, School
 class SchoolAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "grace_days")
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a school would cascade to its trips' documents past the purge and its
+        # certificate: schools are never deleted here.
+        return False
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):

@@ -54,7 +54,6 @@ ACTIONS: frozenset[str] = frozenset(
         "document_accepted",
         "document_rejected",
         "document_withdrawn",
-        "document_deleted",
         "keys_rotated",
         # packets
         "packet_requested",
@@ -111,7 +110,6 @@ ACTION_LABELS: dict[str, str] = {
     "document_accepted": _("書類の受理"),
     "document_rejected": _("書類の差し戻し"),
     "document_withdrawn": _("書類の取り下げ"),
-    "document_deleted": _("書類の削除"),
     "keys_rotated": _("暗号鍵の更新"),
     "packet_requested": _("提示用書類一式の作成依頼"),
     "packet_built": _("提示用書類一式の作成完了"),

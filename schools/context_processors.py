@@ -11,6 +11,8 @@ def membership(request) -> dict:
     return {
         "membership": current,
         "school": current.school if current else None,
+        # Members of several schools can switch (schools/middleware.py).
+        "can_switch_school": len(getattr(request, "school_choices", ())) > 1,
         "nav_links": links_for(NAV_LINKS, role),
         "home_links": links_for(HOME_LINKS, role),
     }

@@ -1,11 +1,41 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import health
+from .access import memberships
+from .middleware import SESSION_KEY
+
+
+@login_required
+def choose_school(request: HttpRequest) -> HttpResponse:
+    """Members of several schools pick the one they act in; kept in the session."""
+    choices = getattr(request, "school_choices", None) or memberships(request.user)
+    if request.method == "POST":
+        picked = request.POST.get("school", "")
+        membership = next((m for m in choices if str(m.school_id) == picked), None)
+        if membership is None:
+            raise Http404
+        request.session[SESSION_KEY] = membership.school_id
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = reverse("home")
+        return redirect(target)
+    return render(
+        request,
+        "schools/choose_school.html",
+        {
+            "choices": choices,
+            "current": request.session.get(SESSION_KEY),
+            "next": request.GET.get("next", ""),
+        },
+    )
 
 
 @require_GET

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from schools.models import School
@@ -32,6 +33,28 @@ class Student(models.Model):
         return f"{self.grade}-{self.class_name} {self.name}"
 
 
+class GuardianQuerySet(models.QuerySet):
+    def with_email(self, school: School, email: str) -> models.QuerySet:
+        """The school's guardian with this e-mail, whatever its case (at most one)."""
+        return self.filter(school=school, email__iexact=email)
+
+    def get_or_create_for_email(self, school: School, email: str, **fields) -> Guardian:
+        """The school's guardian with this e-mail, created (lower-cased) when none exists.
+
+        Two requests adding the same address at once both end with the one row the unique
+        constraint lets through.
+        """
+        email = email.lower()
+        guardian = self.with_email(school, email).first()
+        if guardian is not None:
+            return guardian
+        try:
+            with transaction.atomic():
+                return self.create(school=school, email=email, **fields)
+        except IntegrityError:
+            return self.with_email(school, email).get()
+
+
 class Guardian(models.Model):
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="guardians")
     name = models.CharField(_("名前"), max_length=100, blank=True)
@@ -39,9 +62,20 @@ class Guardian(models.Model):
     phone = models.CharField(_("電話番号"), max_length=30, blank=True)
     students = models.ManyToManyField(Student, related_name="guardians", blank=True)
 
+    objects = GuardianQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("保護者")
         verbose_name_plural = _("保護者")
+        constraints = [
+            # Siblings share a guardian: one row per address and school, whatever its case.
+            models.UniqueConstraint(
+                Lower("email"),
+                "school",
+                condition=~models.Q(email=""),
+                name="guardian_email_unique_per_school",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name or self.email

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from schools.models import School
 
@@ -319,11 +320,31 @@ def _linked_emails(student_ids: list[int]) -> dict[int, set[str]]:
     return links
 
 
-@transaction.atomic
+class RosterConflict(Exception):
+    """Another import or edit wrote the same student meanwhile; nothing was imported."""
+
+    message = gettext_lazy(
+        "取り込み中に同じ学籍番号の生徒が別の操作で登録されました。何も取り込んでいません。"
+        "もう一度ファイルを選んでプレビューしてください。"
+    )
+
+
 def apply_roster(parsed: RosterFile, school: School) -> ImportResult:
-    """Write a checked file: add new students, update known ones, link guardians by e-mail."""
+    """Write a checked file: add new students, update known ones, link guardians by e-mail.
+
+    All or nothing; RosterConflict when the database refuses a duplicate that appeared after
+    the check (the unique student number or guardian e-mail constraints).
+    """
     if not parsed.ok:
         raise ValueError("a roster with problems is never imported")
+    try:
+        return _apply(parsed, school)
+    except IntegrityError as exc:
+        raise RosterConflict from exc
+
+
+@transaction.atomic
+def _apply(parsed: RosterFile, school: School) -> ImportResult:
     # Re-read the ids inside the transaction: the roster may have changed since the preview.
     _compare_with_roster(parsed, school)
     new = [
@@ -354,21 +375,17 @@ def _link_guardians(parsed: RosterFile, school: School) -> None:
     if not wanted:
         return
     emails = set(wanted.values())  # lower-cased by _parse_row
-    # Match case-insensitively: a guardian stored as "Parent@Example.jp" is the same guardian.
-    # Should a school already hold two spellings of one address, the older guardian is used.
-    guardians: dict[str, Guardian] = {}
-    for g in (
-        Guardian.objects.filter(school=school)
+    # Match case-insensitively (the database holds one guardian per address and school); rows
+    # another import adds meanwhile are skipped by the insert and read back below.
+    Guardian.objects.bulk_create(
+        [Guardian(school=school, email=e) for e in sorted(emails)], ignore_conflicts=True
+    )
+    guardians = {
+        g.email_lower: g
+        for g in Guardian.objects.filter(school=school)
         .annotate(email_lower=Lower("email"))
         .filter(email_lower__in=emails)
-        .order_by("pk")
-    ):
-        guardians.setdefault(g.email_lower, g)
-    missing = sorted(emails - set(guardians))
-    created = Guardian.objects.bulk_create([Guardian(school=school, email=e) for e in missing])
-    if any(g.pk is None for g in created):  # backends that return no ids (none we use today)
-        created = list(Guardian.objects.filter(school=school, email__in=missing))
-    guardians.update({g.email: g for g in created})
+    }
     student_ids = dict(
         Student.objects.filter(school=school, student_number__in=wanted).values_list(
             "student_number", "id"

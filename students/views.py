@@ -145,15 +145,18 @@ def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
         for error in form.errors.values():
             messages.error(request, error[0])
         return redirect("students:edit", pk=student.pk)
-    email = form.cleaned_data["email"].lower()
-    # Siblings share a guardian: reuse the school's guardian with the same e-mail.
-    guardian = None
+    email = form.cleaned_data["email"]
     if email:
-        guardian = Guardian.objects.filter(school=student.school, email__iexact=email).first()
-    if guardian is None:
+        # Siblings share a guardian: reuse the school's guardian with the same e-mail.
+        guardian = Guardian.objects.get_or_create_for_email(
+            student.school,
+            email,
+            name=form.cleaned_data["name"],
+            phone=form.cleaned_data["phone"],
+        )
+    else:
         guardian = form.save(commit=False)
         guardian.school = student.school
-        guardian.email = email
         guardian.save()
     guardian.students.add(student)
     audit.record(
@@ -224,7 +227,12 @@ def roster_import(request: HttpRequest) -> HttpResponse:
                 )
                 context["problems"] = parsed.problems
             elif request.POST.get("confirm"):
-                result = roster_import_rules.apply_roster(parsed, school)
+                try:
+                    result = roster_import_rules.apply_roster(parsed, school)
+                except roster_import_rules.RosterConflict:
+                    message = roster_import_rules.RosterConflict.message
+                    context["problems"] = [roster_import_rules.Problem(0, "", message)]
+                    return render(request, "students/roster_import.html", context)
                 audit.record(
                     "roster_imported",
                     actor=request.user,

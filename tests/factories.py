@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import secrets
 
 import factory
 from django.contrib.auth import get_user_model
 
+from documents import vault
+from documents.models import Document, DocumentKind, UploadLink
+from packets.models import Packet, PacketStatus
 from schools.models import Membership, School
 from students.models import Guardian, Student
 from trips.models import Participant, Trip, TripKind
@@ -91,3 +96,60 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     trip = factory.SubFactory(TripFactory)
     student = factory.LazyAttribute(lambda o: StudentFactory(school=o.trip.school))
     group_name = "1班"
+
+
+class _StoredInVault(factory.django.DjangoModelFactory):
+    """`content` (not a field) is encrypted into the vault and the row points to it."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, content: bytes = b"", **kwargs):
+        obj = model_class(*args, **kwargs)
+        if content:
+            trip_id = obj.participant.trip_id if hasattr(obj, "participant") else obj.trip_id
+            obj.storage_name = vault.store(trip_id, content, aad=obj.aad)
+        obj.save()
+        return obj
+
+
+class DocumentFactory(_StoredInVault):
+    """A stored document: `content` is encrypted into the vault under the trip's key.
+
+    `content=b""` makes a card declaration (no file).
+    """
+
+    class Meta:
+        model = Document
+
+    participant = factory.SubFactory(ParticipantFactory)
+    kind = DocumentKind.PORTAL_PDF
+    content = factory.Sequence(lambda n: b"%PDF-1.7 canary " + str(n).encode())
+    content_type = factory.LazyAttribute(lambda o: "application/pdf" if o.content else "")
+    size = factory.LazyAttribute(lambda o: len(o.content))
+    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.content).hexdigest())
+    pages = 1
+
+
+class PacketFactory(_StoredInVault):
+    """A built packet whose `content` is stored encrypted in the vault."""
+
+    class Meta:
+        model = Packet
+
+    trip = factory.SubFactory(TripFactory)
+    status = PacketStatus.DONE
+    content = b"%PDF-1.7 packet"
+    size = factory.LazyAttribute(lambda o: len(o.content))
+    pages = 3
+
+
+class UploadLinkFactory(factory.django.DjangoModelFactory):
+    """A live link; tests that need the token use documents.links.issue instead."""
+
+    class Meta:
+        model = UploadLink
+
+    participant = factory.SubFactory(ParticipantFactory)
+    token_hash = factory.LazyFunction(lambda: hashlib.sha256(secrets.token_bytes(16)).hexdigest())

@@ -21,35 +21,6 @@ from students.models import Student
 
 from .models import Participant, ParticipantState, Trip, today_in_tokyo
 
-# Which document states may follow which (shared with documents/: upload, review, withdrawal).
-TRANSITIONS: dict[str, frozenset[str]] = {
-    ParticipantState.NOT_REQUESTED: frozenset(
-        {ParticipantState.LINK_SENT, ParticipantState.UPLOADED, ParticipantState.CARD_CARRIED}
-    ),
-    ParticipantState.LINK_SENT: frozenset(
-        {ParticipantState.UPLOADED, ParticipantState.CARD_CARRIED, ParticipantState.NOT_REQUESTED}
-    ),
-    ParticipantState.UPLOADED: frozenset(
-        {
-            ParticipantState.ACCEPTED,
-            ParticipantState.REJECTED,
-            ParticipantState.UPLOADED,  # replaced by a newer file
-            ParticipantState.LINK_SENT,  # withdrawn
-            ParticipantState.CARD_CARRIED,
-        }
-    ),
-    ParticipantState.ACCEPTED: frozenset(
-        {ParticipantState.UPLOADED, ParticipantState.LINK_SENT, ParticipantState.CARD_CARRIED}
-    ),
-    ParticipantState.REJECTED: frozenset(
-        {ParticipantState.UPLOADED, ParticipantState.LINK_SENT, ParticipantState.CARD_CARRIED}
-    ),
-    ParticipantState.CARD_CARRIED: frozenset(
-        {ParticipantState.UPLOADED, ParticipantState.LINK_SENT}
-    ),
-}
-# A review decides on what the guardian sent; it is the one change allowed after the lock.
-REVIEW_STATES = frozenset({ParticipantState.ACCEPTED, ParticipantState.REJECTED})
 # The participant's document is in the vault (a rejected one stays until replaced or purged).
 DOCUMENT_HELD_STATES = frozenset(
     {ParticipantState.UPLOADED, ParticipantState.ACCEPTED, ParticipantState.REJECTED}
@@ -243,7 +214,11 @@ def add_class(trip: Trip, grade: int, class_name: str, *, actor) -> int:
 
 
 def remove_participant(participant: Participant, *, actor) -> None:
-    """Remove a student from the trip. Documents on/ delete theirs through their own signal."""
+    """Remove a student from the trip.
+
+    Their documents and upload links are deleted first, vault files after the commit, by the
+    documents app's `pre_delete` receiver (documents/signals.py): trips never imports documents.
+    """
     trip = participant.trip
     if trip.is_closed:
         raise StateError("a cancelled or purged trip keeps its list")
@@ -281,26 +256,6 @@ def assign_groups(trip: Trip, groups: dict[int, str], *, actor) -> int:
                 group_count=group_count,
             )
     return len(changed)
-
-
-def change_state(participant: Participant, new_state: str, *, by_guardian: bool) -> None:
-    """Move a participant's document state, refusing a jump the life cycle does not allow.
-
-    After the lock (or once the trip has begun) guardians change nothing; teachers may still
-    finish reviewing what was sent.
-    """
-    new_state = ParticipantState(new_state)
-    if new_state not in TRANSITIONS[participant.state]:
-        raise StateError(f"{participant.state} -> {new_state} is not allowed")
-    trip = participant.trip
-    if trip.is_closed:
-        raise StateError("the trip is cancelled or purged")
-    if by_guardian and not trip.accepts_guardian_changes:
-        raise StateError("the trip is locked")
-    if not by_guardian and new_state not in REVIEW_STATES and not trip.accepts_guardian_changes:
-        raise StateError("the trip is locked")
-    participant.state = new_state
-    participant.save(update_fields=["state"])
 
 
 def progress(trip: Trip) -> dict[str, int]:

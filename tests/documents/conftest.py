@@ -8,9 +8,9 @@ from tests.conftest import require_redis
 from tests.factories import GuardianFactory, ParticipantFactory, StudentFactory, TripFactory
 
 
-@pytest.fixture(autouse=True)
-def _redis_for_rate_limits():
-    # Upload pages count requests in the shared Redis cache.
+@pytest.fixture
+def redis_cache():
+    """Upload pages count requests in the shared Redis cache; pure tests do without it."""
     require_redis()
 
 

@@ -11,7 +11,12 @@ from tests.factories import PASSWORD, ParticipantFactory, StudentFactory, TripFa
 
 from . import files
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("redis_cache"),
+]
 
 
 def test_guardian_uploads_a_photo_and_teacher_accepts(browser_page, tmp_path, school):

@@ -16,6 +16,9 @@ from trips.models import ParticipantState
 
 from . import files
 
+# The upload page counts requests in the shared Redis cache (rate limits).
+pytestmark = pytest.mark.usefixtures("redis_cache")
+
 
 @pytest.fixture
 def guardian():

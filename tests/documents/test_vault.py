@@ -48,7 +48,8 @@ def test_each_trip_has_its_own_data_key(db):
 
 def test_destroying_the_data_key_makes_every_copy_unreadable(trip):
     name = vault.store(trip.pk, b"content", aad="document:1")
-    backup_copy = vault.storage().open(name).read()
+    with vault.storage().open(name) as stored:
+        backup_copy = stored.read()
     assert vault.destroy_data_key(trip.pk) is True
     assert vault.destroy_data_key(trip.pk) is False  # idempotent
     with pytest.raises(vault.VaultError):

@@ -173,17 +173,28 @@ def test_a_cancelled_trip_is_not_built(packet_trip, teacher, django_capture_on_c
 
 
 def test_a_build_logs_no_names_or_document_text(
-    packet_trip, teacher, django_capture_on_commit_callbacks, caplog
+    packet_trip, teacher, django_capture_on_commit_callbacks, caplog, monkeypatch
 ):
     caplog.set_level("DEBUG")
-    document = packet_trip.pdf_two.documents.get()
-    document.pages = 7  # make it fail too, so the failure path is logged as well
-    document.save()
-    _build(packet_trip.trip, teacher, django_capture_on_commit_callbacks)
-    document.pages = 2
-    document.save()
     _build(packet_trip.trip, teacher, django_capture_on_commit_callbacks, password="pw-secret-9")
+    # The failure path: the build breaks after every document was read and placed.
+    original = services.build_packet
+
+    def breaks_at_the_end(trip, **kwargs):
+        def progress(done, total):
+            kwargs["progress"](done, total)
+            if done == total:
+                raise RuntimeError("disk full")
+
+        return original(trip, **{**kwargs, "progress": progress})
+
+    monkeypatch.setattr(services, "build_packet", breaks_at_the_end)
+    failed = _build(packet_trip.trip, teacher, django_capture_on_commit_callbacks)
+    assert (failed.status, failed.error_code) == (PacketStatus.FAILED, "internal_error")
+    failures = [r for r in caplog.records if r.exc_info and "failed" in r.getMessage()]
+    assert len(failures) == 1  # the failure path did log, with its traceback
     text = caplog.text
+    assert "RuntimeError: disk full" in text
     for secret in ("青木", "井上", "上田", "マーカー", "pw-secret-9", "06131234"):
         assert secret not in text
 

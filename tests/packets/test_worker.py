@@ -42,4 +42,6 @@ def test_a_real_worker_builds_a_packet_and_progress_reaches_done(celery_worker_o
     assert data["download_url"]
     download = client.get(data["download_url"])
     assert download.status_code == 200 and download.content.startswith(b"%PDF")
-    assert seen[0] in ("queued", "running", "done")
+    # The worker moved it forward only: queued, then running, then done; never failed.
+    order = ["queued", "running", "done"]
+    assert set(seen) <= set(order) and seen == sorted(seen, key=order.index)

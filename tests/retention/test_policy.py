@@ -11,7 +11,7 @@ from retention import purge
 from retention.models import DeletionCertificate, PurgeReason
 from schools.models import MAX_GRACE_DAYS
 from tests import factories
-from tests.retention.conftest import filled_trip, store_document
+from tests.retention.conftest import filled_trip
 from trips import services as trip_services
 from trips.models import TOKYO, PurgeState
 
@@ -33,7 +33,7 @@ def test_purge_trip_refuses_before_the_due_time(school):
     trip = factories.TripFactory(
         school=school, start_date=datetime.date(2026, 3, 8), end_date=datetime.date(2026, 3, 10)
     )
-    document = store_document(factories.ParticipantFactory(trip=trip))
+    document = factories.DocumentFactory(participant=factories.ParticipantFactory(trip=trip))
     run = purge.SweepRun.objects.create()
     assert purge.purge_trip(trip.pk, run=run, now=_jst(2026, 3, 13, 23, 59)) is None
     assert Document.objects.filter(pk=document.pk).exists()
@@ -62,7 +62,7 @@ def test_longest_grace_keeps_documents_at_most_14_days_after_the_trip(db):
 def test_cancelled_trip_is_purged_at_once(school, teacher, django_capture_on_commit_callbacks):
     trip = factories.TripFactory(school=school, organiser=teacher)  # starts in 30 days
     participant = factories.ParticipantFactory(trip=trip)
-    store_document(participant)
+    factories.DocumentFactory(participant=participant)
     with django_capture_on_commit_callbacks(execute=True):
         trip_services.cancel(trip, actor=teacher)
     trip.refresh_from_db()
@@ -81,11 +81,19 @@ def test_cancelled_trip_is_due_for_the_sweep_even_without_the_hook(school):
     assert [o.trip_id for o in report.purged] == [trip.pk]
 
 
-def test_beat_schedule_runs_the_sweep_hourly_with_a_shorter_expiry(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["retention-sweep"]
-    assert entry["task"] == "retention.sweep"
-    assert entry["schedule"] == 3600.0
-    assert 0 < entry["options"]["expires"] < entry["schedule"]
+def test_every_beat_entry_names_a_registered_task_and_expires_before_the_next_run(settings):
+    """A renamed task or an expiry longer than the period would pile up or lose runs."""
+    from schooltrips.celery import app
+
+    app.loader.import_default_modules()
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["task"] in app.tasks, name
+        schedule = entry["schedule"]
+        if isinstance(schedule, float | int):
+            period = schedule
+        else:  # a daily crontab: the day divided among its runs
+            period = 86400 / (len(schedule.hour) * len(schedule.minute))
+        assert 0 < entry["options"]["expires"] < period, name
 
 
 def test_the_default_sqlite_database_runs_with_secure_delete(tmp_path):

@@ -7,18 +7,13 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from documents.models import Document, TripKey, UploadLink
+from documents.models import Document, PendingFileDeletion, TripKey, UploadLink
 from packets.models import Packet, PaperCopy
 from retention import deletion, files, purge
-from retention.models import (
-    DeletionCertificate,
-    PendingFileDeletion,
-    SweepRun,
-    SweepStatus,
-)
+from retention.models import DeletionCertificate, SweepRun, SweepStatus
 from schools.models import AuditEvent
 from tests import factories
-from tests.retention.conftest import filled_trip, store_document, vault_files
+from tests.retention.conftest import filled_trip, vault_files
 from trips.models import Participant, PurgeState, Trip
 
 
@@ -80,7 +75,7 @@ def test_trip_whose_purge_date_is_in_the_future_is_never_touched(school, setting
 
     # Ended 3 days ago with 3 grace days: kept through today, purged from tomorrow 00:00 JST.
     trip = ended_trip(school, days_ago=3)
-    document = store_document(factories.ParticipantFactory(trip=trip))
+    document = factories.DocumentFactory(participant=factories.ParticipantFactory(trip=trip))
     assert purge.due_trip_ids() == []
     run = SweepRun.objects.create()
     assert purge.purge_trip(trip.pk, run=run) is None
@@ -101,7 +96,7 @@ def test_crash_after_rows_are_deleted_before_files_next_sweep_finishes(
     def killed(**kwargs):
         raise Killed
 
-    monkeypatch.setattr(purge.files, "remove_pending", killed)
+    monkeypatch.setattr(purge, "remove_pending", killed)
     with pytest.raises(Killed):
         purge.sweep()
     monkeypatch.undo()
@@ -211,19 +206,6 @@ def test_pending_file_deletions_are_retried_until_they_succeed(due_trip, setting
     assert vault_files(settings) == []
 
 
-def test_cache_keys_of_the_trip_are_forgotten(due_trip):
-    from django.core.cache import cache
-
-    from tests.conftest import require_redis
-
-    require_redis()
-    cache.set(f"trip:{due_trip.pk}:progress", "3/10")
-    cache.set("trip:999999:progress", "keep")
-    purge.sweep()
-    assert cache.get(f"trip:{due_trip.pk}:progress") is None
-    assert cache.get("trip:999999:progress") == "keep"
-
-
 def test_vault_reference_fields_cover_documents_and_packets():
     found = {(model._meta.label, field) for model, field in files.vault_reference_fields()}
     assert {("documents.Document", "storage_name"), ("packets.Packet", "storage_name")} <= found
@@ -262,12 +244,6 @@ def test_holders_are_reminded_daily_until_they_confirm_shredding(due_trip):
 
     PaperCopy.objects.filter(trip=due_trip).update(shredded_at=timezone.now())
     assert remind_outstanding_paper_copies(today + datetime.timedelta(days=1)) == 0
-
-
-def test_the_daily_reminder_is_scheduled(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["retention-remind-shredding"]
-    assert entry["task"] == "retention.remind_shredding"
-    assert entry["options"]["expires"] < 86400
 
 
 def test_certificate_number_fits_any_trip_id(school):

@@ -11,7 +11,7 @@ from retention import files, purge
 from retention.models import SweepRun
 from schools.models import AuditEvent
 from tests import factories
-from tests.retention.conftest import ended_trip, store_document, vault_files
+from tests.retention.conftest import ended_trip, vault_files
 
 
 def _age(settings, name: str, hours: float) -> None:
@@ -22,7 +22,7 @@ def _age(settings, name: str, hours: float) -> None:
 
 def test_reconcile_removes_old_orphans_only(school, settings):
     trip = ended_trip(school, days_ago=-20)  # a future trip: never purged
-    kept = store_document(factories.ParticipantFactory(trip=trip))
+    kept = factories.DocumentFactory(participant=factories.ParticipantFactory(trip=trip))
     old_orphan = vault.storage().save(vault.new_name(trip.pk), ContentFile(b"crashed upload"))
     young_orphan = vault.storage().save(vault.new_name(trip.pk), ContentFile(b"in flight"))
     stray = vault.storage().save("stray.bin", ContentFile(b"no directory"))

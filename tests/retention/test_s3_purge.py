@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 
 from documents import vault
+from documents.models import PendingFileDeletion
 from retention import files, purge
-from retention.models import PendingFileDeletion
 from trips.models import PurgeState, Trip
 
 from .conftest import filled_trip

@@ -10,7 +10,8 @@ import redis
 from django.core.cache import cache
 from django.urls import reverse
 
-from retention.models import PendingFileDeletion, SweepRun, SweepStatus
+from documents.models import PendingFileDeletion
+from retention.models import SweepRun, SweepStatus
 from schools.tasks import HEARTBEAT_KEY
 from tests import factories
 from tests.conftest import require_redis

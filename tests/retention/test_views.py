@@ -15,7 +15,7 @@ from retention.models import DeletionCertificate, IncidentNote
 from schools.audit import record
 from schools.models import AuditEvent
 from tests import factories
-from tests.retention.conftest import filled_trip, store_document
+from tests.retention.conftest import filled_trip
 
 
 def _login(client, user):
@@ -52,7 +52,7 @@ def test_dashboard_lists_trips_with_counts_purge_dates_and_certificates(
 def test_dashboard_shows_no_document_content(client, school_admin, school):
     trip = filled_trip(school, days_ago=-20)
     participant = factories.ParticipantFactory(trip=trip)
-    store_document(participant, content=b"%PDF-1.7 CANARY-hoken-06130012")
+    factories.DocumentFactory(participant=participant, content=b"%PDF-1.7 CANARY-hoken-06130012")
     body = _login(client, school_admin).get(reverse("retention:dashboard")).content.decode()
     assert "CANARY" not in body and "06130012" not in body
     assert participant.student.name not in body
@@ -78,6 +78,21 @@ def test_dashboard_alerts_a_failed_sweep_and_overdue_trip(
     response = _login(client, school_admin).get(reverse("retention:dashboard"))
     assert response.context["sweep"]["failed"]
     assert [t.pk for t in response.context["overdue"]] == [trip.pk]
+
+
+def test_dashboard_shows_files_still_pending_deletion_for_its_school(client, school_admin, school):
+    from documents.models import PendingFileDeletion
+
+    trip = factories.TripFactory(school=school)
+    other = factories.TripFactory()
+    for n, trip_id in enumerate([trip.pk, trip.pk, other.pk]):
+        PendingFileDeletion.objects.create(storage_name=f"t{trip_id}/{n}.bin", trip_id=trip_id)
+    page = _login(client, school_admin).get(reverse("retention:dashboard")).content.decode()
+    assert 'id="files-pending"' in page
+    assert "ファイル 2 件がまだ保管場所から消えていません" in page  # not the other school's
+    PendingFileDeletion.objects.all().delete()
+    page = client.get(reverse("retention:dashboard")).content.decode()
+    assert 'id="files-pending"' not in page
 
 
 def test_dashboard_queries_do_not_grow_with_trips(

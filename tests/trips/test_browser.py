@@ -7,7 +7,7 @@ import os
 import pytest
 
 from tests.factories import PASSWORD, StudentFactory, member
-from trips.models import Trip
+from trips.models import Participant, ParticipantState, Trip
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,8 +52,15 @@ def test_teacher_creates_a_trip_and_adds_a_class(browser_page, school):
     rows = page.locator("#participants tbody tr[data-state]")
     assert rows.count() == 5
     assert "準備中" in page.inner_text("#trip-status")
-    # The progress bar got its width from our script (no inline styles under the CSP).
-    assert page.locator(".progress-stacked").count() == 1
+    # The progress bar gets its width from our script (no inline styles under the CSP): with
+    # 2 of 5 accepted the first segment is 40% wide, which only site.js can have set.
+    trip = Trip.objects.get(title="京都・奈良 修学旅行")
+    accepted = list(trip.participants.values_list("pk", flat=True)[:2])
+    Participant.objects.filter(pk__in=accepted).update(state=ParticipantState.ACCEPTED)
+    page.reload()
+    bar = page.locator(".progress-stacked .progress").first
+    assert bar.get_attribute("data-width") == "40"
+    assert bar.evaluate("el => el.style.width") == "40%"
 
     if shot := os.environ.get("TRIP_SCREENSHOT"):
         page.screenshot(path=shot, full_page=True)

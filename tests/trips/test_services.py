@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
 from schools.models import AuditEvent
 from tests.factories import ParticipantFactory, StudentFactory, TripFactory
@@ -92,61 +91,6 @@ def test_mark_collecting_sets_the_date_once(trip):
     assert first is not None
     services.mark_collecting(trip)
     assert trip.collecting_since == first
-
-
-# --- Participant document states.
-@pytest.mark.parametrize(
-    "path",
-    [
-        [S.LINK_SENT, S.UPLOADED, S.ACCEPTED],
-        [S.LINK_SENT, S.UPLOADED, S.REJECTED, S.UPLOADED, S.ACCEPTED],
-        [S.LINK_SENT, S.CARD_CARRIED],
-        [S.LINK_SENT, S.UPLOADED, S.LINK_SENT],  # withdrawn
-        [S.UPLOADED, S.UPLOADED],  # replaced
-    ],
-)
-def test_document_life_cycle_paths_are_allowed(trip, path):
-    participant = ParticipantFactory(trip=trip)
-    for state in path:
-        services.change_state(participant, state, by_guardian=state not in services.REVIEW_STATES)
-    participant.refresh_from_db()
-    assert participant.state == path[-1]
-
-
-@pytest.mark.parametrize(
-    "start,target",
-    [
-        (S.NOT_REQUESTED, S.ACCEPTED),
-        (S.LINK_SENT, S.REJECTED),
-        (S.CARD_CARRIED, S.ACCEPTED),
-        (S.ACCEPTED, S.NOT_REQUESTED),
-    ],
-)
-def test_impossible_jumps_are_refused(trip, start, target):
-    participant = ParticipantFactory(trip=trip, state=start)
-    with pytest.raises(StateError):
-        services.change_state(participant, target, by_guardian=False)
-    participant.refresh_from_db()
-    assert participant.state == start
-
-
-def test_after_the_lock_guardians_change_nothing_but_reviews_finish(trip):
-    participant = ParticipantFactory(trip=trip, state=S.UPLOADED)
-    trip.locked_at = timezone.now()
-    trip.save()
-    with pytest.raises(StateError):
-        services.change_state(participant, S.LINK_SENT, by_guardian=True)
-    with pytest.raises(StateError):
-        services.change_state(participant, S.CARD_CARRIED, by_guardian=False)
-    services.change_state(participant, S.ACCEPTED, by_guardian=False)
-    assert participant.state == S.ACCEPTED
-
-
-def test_cancelled_trip_changes_no_state(trip, teacher):
-    participant = ParticipantFactory(trip=trip, state=S.UPLOADED)
-    services.cancel(trip, actor=teacher)
-    with pytest.raises(StateError):
-        services.change_state(participant, S.ACCEPTED, by_guardian=False)
 
 
 def test_progress_counts_each_state(trip):

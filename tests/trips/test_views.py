@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -214,7 +215,10 @@ def test_trip_page_has_no_inline_script_or_style(client, trip, teacher):
     ):
         page = client.get(url).content.decode()
         assert "style=" not in page and "<style" not in page
-        assert "<script>" not in page
+        # Any <script> tag, whatever its attributes, must load a file: none may carry code.
+        scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", page, flags=re.S | re.I)
+        assert scripts and all(body.strip() == "" for body in scripts)
+        assert all("src=" in tag for tag in re.findall(r"<script\b[^>]*>", page, flags=re.I))
 
 
 def test_pages_are_translated_to_english(client, trip, teacher):

@@ -40,7 +40,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(parsed.problems)} problem(s); nothing was imported.", returncode=1
             )
-        result = roster.apply_roster(parsed, school)
+        try:
+            result = roster.apply_roster(parsed, school)
+        except roster.RosterConflict as exc:
+            raise CommandError(str(exc.message), returncode=1) from exc
         audit.record(
             "roster_imported",
             school=school,
