@@ -1,15 +1,16 @@
 """Build one packet PDF: front matter, then every accepted document, stamped and numbered.
 
-The shape of the work (DESIGN.md §3, measured there):
-- the plan (roster order, page numbers, fingerprint) comes from the database alone, so the
-  front matter (cover, roster index, one stamp page per student) renders in a child process
-  while this one decrypts and places the documents (two cores, two jobs);
-- documents are placed on A4 in chunks written to a private temp dir, so at most one chunk's
-  decrypted documents are in memory at a time; PDFs are placed as Form XObjects (vector text
-  stays text), photos are the stored JPEG passed through (already print resolution from intake);
-- qpdf then joins front matter and chunks, overlays each student's stamp on their pages and
-  encrypts (AES-256) when a password is given. qpdf streams from disk with flat memory.
-The temp dir (plaintext pages) is always removed; the caller stores the result in the vault.
+The shape of the work (docs/packets.md, with figures):
+- the plan (roster order, page numbers, fingerprint) comes from the database alone;
+- phase front: the cover comes from the vault cache, or is laid out by WeasyPrint in a child
+  process (the worker's spare renderer) on the other core while this process draws the roster
+  index and the stamp pages directly (packets.index: one font subset, no HTML);
+- phase placing: documents are placed on A4 in chunks written to the build's private folder, so
+  at most one chunk's decrypted documents are in memory at a time; PDFs are placed as Form
+  XObjects (vector text stays text), photos are the stored JPEG passed through;
+- phase join: qpdf joins cover, index and chunks, overlays each student's stamp on their pages
+  and encrypts (AES-256) when a password is given, streaming from disk with flat memory.
+The folder (plaintext pages) is always removed; the caller stores the result in the vault.
 """
 
 from __future__ import annotations
@@ -284,6 +285,7 @@ def build_packet(
         )
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        frontmatter.replace_spare()  # the next build still finds one ready
         raise
 
 

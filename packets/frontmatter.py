@@ -34,7 +34,6 @@ from documents import vault
 from schools.people import display_name
 
 from .errors import BuildError
-from .index import ROWS_PER_INDEX_PAGE, index_pages
 from .models import CachedCover
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ FONT_URL = "packet:/fonts/ipaexg.ttf"
 DEFAULT_FONT = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
 COVER_PAGES = 1
 
-__all__ = ["ROWS_PER_INDEX_PAGE", "Cover", "cover_html", "font_path", "index_pages"]
+__all__ = ["Cover", "cover_html", "font_path", "forget_trip_covers", "warm_up"]
 
 
 def font_path() -> str:
@@ -106,8 +105,8 @@ class Cover:
         self._start(html)
 
     def _start(self, html: str) -> None:
+        self.html_path.write_text(html, encoding="utf-8")  # before the child: nothing to leak
         self.process = _take_spare() or _spawn_renderer()
-        self.html_path.write_text(html, encoding="utf-8")
         request = {
             "resources": {FONT_URL: font_path()},
             "html": str(self.html_path),

@@ -4,13 +4,13 @@ A stamp is one line of text (name, trip, 「本旅行期間中のみ有効（YYY
 costs about 2.5 ms for every page even when it is empty, which for 320 students was a whole
 core for 1.7 s; so stamps are written here directly: one IPAex Gothic subset (fontTools, only
 the characters the stamps use) embedded once as a CID font with a ToUnicode map, so the stamp
-text stays searchable and extractable, and one short content stream per student.
+text stays searchable and extractable, and one short content stream per student. The pages
+themselves are written by packets.index, after the index pages, with the same font subset.
 """
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 MM = 72 / 25.4
 A4 = (210 * MM, 297 * MM)
@@ -144,19 +144,3 @@ def stamp_content(font: Font, bold: str, rest: str) -> bytes:
         f"0 Tr <{font.encode(rest).decode()}> Tj ET "
         f"0.4 w {LEFT:.2f} {RULE_Y:.2f} m {A4[0] - LEFT:.2f} {RULE_Y:.2f} l S Q"
     ).encode()
-
-
-def write_stamps(lines: list[tuple[str, str]], font_path: str, output: Path) -> int:
-    """One stamp page per (bold, rest) line; returns the page count."""
-    import pikepdf
-
-    font = Font(font_path, "".join(b + r for b, r in lines) + "…")
-    pdf = pikepdf.new()
-    font_ref = font.pdf_object(pdf)
-    resources = pdf.make_indirect(pikepdf.Dictionary(Font=pikepdf.Dictionary(PkJ=font_ref)))
-    for bold, rest in lines:
-        page = pdf.add_blank_page(page_size=A4)
-        page.obj.Resources = resources
-        page.obj.Contents = pikepdf.Stream(pdf, stamp_content(font, bold, rest))
-    pdf.save(output)
-    return len(lines)
