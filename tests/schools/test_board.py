@@ -109,3 +109,12 @@ def test_school_codes_are_unique_per_board(db):
         factories.SchoolFactory(board=board_a, code="001")
     with pytest.raises(IntegrityError), transaction.atomic():
         factories.SchoolFactory(code="001")
+
+
+def test_board_admin_finds_the_retention_dashboard_from_home(client, db):
+    board = factories.BoardFactory()
+    factories.SchoolFactory(board=board)
+    client.force_login(factories.board_admin(board))
+    html = client.get(reverse("home")).content.decode()
+    assert html.count(f'href="{reverse("retention:dashboard")}"') >= 1
+    assert reverse("trips:dashboard") not in html
