@@ -14,7 +14,7 @@ class RetentionConfig(AppConfig):
 
         from schools.navigation import register_home_link, register_nav_link
 
-        wide = {"admin", "nurse"}
+        wide = {"admin", "nurse", "board"}  # "board": a board admin (schools.access.BOARD_ROLE)
         register_nav_link("retention:dashboard", _("保管状況と削除"), roles=wide, order=30)
         register_home_link("retention:dashboard", _("保管状況と削除"), roles=wide, order=30)
         register_home_link("retention:paper_copies", _("印刷物の裁断確認"), order=40)

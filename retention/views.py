@@ -34,7 +34,7 @@ from django.views.decorators.http import require_POST
 from documents.deletion import pending_count
 from documents.models import Document
 from packets.models import Packet, PaperCopy
-from schools.access import memberships, role_in, trip_role
+from schools.access import BOARD_ROLE, board_school_ids, memberships, role_in, trip_role
 from schools.audit import action_label, object_type_label, record
 from schools.models import AuditEvent, Role, School
 from trips.models import PurgeState, Trip
@@ -51,11 +51,19 @@ CSV_HEADER = [
 ]  # fmt: skip
 
 
-def _school_for(user, *roles: str) -> tuple[School, str]:
-    """The first school where the user has one of `roles`; 403 otherwise."""
-    for membership in memberships(user):
+def _school_for(request: HttpRequest, *roles: str) -> tuple[School, str]:
+    """The first school where the user has one of `roles`; for a board admin, the board's
+    school named by ?school= (404 outside the board) or its first; 403 otherwise."""
+    for membership in memberships(request.user):
         if membership.role in roles:
             return membership.school, membership.role
+    board_schools = board_school_ids(request.user)
+    if board_schools:
+        wanted = request.GET.get("school", "")
+        school_id = int(wanted) if wanted.isdigit() else board_schools[0]
+        if school_id not in board_schools:
+            raise Http404
+        return School.objects.get(pk=school_id), BOARD_ROLE
     raise PermissionDenied
 
 
@@ -100,7 +108,7 @@ def sweep_status(now: datetime.datetime | None = None) -> dict:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    school, role = _school_for(request.user, Role.ADMIN, Role.NURSE)
+    school, role = _school_for(request, Role.ADMIN, Role.NURSE)
     now = timezone.now()
     trips = list(dashboard_trips(school))
     for trip in trips:
@@ -116,6 +124,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "overdue": [t for t in trips if t.overdue],
         "copies_outstanding": sum(t.copies_outstanding for t in trips),
         "files_pending": pending_count(Trip.objects.filter(school=school).values("pk")),
+        "board_schools": School.objects.filter(pk__in=board_school_ids(request.user))
+        if role == BOARD_ROLE
+        else [],
     }
     return render(request, "retention/dashboard.html", context)
 
@@ -136,7 +147,7 @@ def _usernames(events) -> dict[int, str]:
 
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
-    school, _role = _school_for(request.user, Role.ADMIN)
+    school, _role = _school_for(request, Role.ADMIN)
     form = AuditFilterForm(request.GET or None, school=school)
     page = Paginator(_audit_queryset(school, form), AUDIT_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -169,7 +180,7 @@ class _Echo:
 
 @login_required
 def audit_csv(request: HttpRequest) -> StreamingHttpResponse:
-    school, role = _school_for(request.user, Role.ADMIN)
+    school, role = _school_for(request, Role.ADMIN)
     form = AuditFilterForm(request.GET or None, school=school)
     events = _audit_queryset(school, form)
     names = dict(
@@ -213,6 +224,8 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         DeletionCertificate.objects.select_related("trip__school"), pk=pk
     )
     role = trip_role(request.user, certificate.trip)
+    if role is None and certificate.trip.school_id in board_school_ids(request.user):
+        role = BOARD_ROLE
     if role is None:
         raise Http404
     pdf = render_certificate(certificate)

@@ -28,6 +28,25 @@ def narrow_memberships(user, chosen: list[Membership]) -> None:
     user._schooltrips_memberships = chosen
 
 
+# A board admin's role in the audit trail (actor_role) and in the retention views.
+BOARD_ROLE = "board"
+
+
+def board_school_ids(user) -> list[int]:
+    """Schools of the boards this user administers (metadata only: never documents)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_schooltrips_board_schools", None)
+    if cached is None:
+        cached = list(
+            School.objects.filter(board__admins__user=user)
+            .order_by("code")
+            .values_list("pk", flat=True)
+        )
+        user._schooltrips_board_schools = cached
+    return cached
+
+
 def role_in(user, school: School | int) -> str | None:
     school_id = getattr(school, "pk", school)
     for membership in memberships(user):

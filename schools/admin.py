@@ -1,11 +1,23 @@
 from django.contrib import admin
 
-from .models import AuditEvent, Membership, School
+from .models import AuditEvent, Board, BoardAdmin, Membership, School
+
+
+@admin.register(Board)
+class BoardAdminPage(admin.ModelAdmin):
+    list_display = ("code", "name")
+
+
+@admin.register(BoardAdmin)
+class BoardAdminRowAdmin(admin.ModelAdmin):
+    list_display = ("user", "board")
+    list_filter = ("board",)
 
 
 @admin.register(School)
 class SchoolAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "grace_days")
+    list_display = ("code", "name", "board", "grace_days")
+    list_filter = ("board",)
 
     def has_delete_permission(self, request, obj=None):
         # Deleting a school would cascade to its trips' documents past the purge and its

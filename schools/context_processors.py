@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from .access import primary_membership
+from .access import BOARD_ROLE, board_school_ids, primary_membership
 from .navigation import HOME_LINKS, NAV_LINKS, links_for
 
 
@@ -8,6 +8,8 @@ def membership(request) -> dict:
     user = getattr(request, "user", None)
     current = primary_membership(user) if user is not None else None
     role = current.role if current else None
+    if role is None and user is not None and board_school_ids(user):
+        role = BOARD_ROLE
     return {
         "membership": current,
         "school": current.school if current else None,

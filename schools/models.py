@@ -9,8 +9,51 @@ from django.utils.translation import gettext_lazy as _
 MAX_GRACE_DAYS = 14
 
 
+class Board(models.Model):
+    """A board of education (教育委員会) running the site for its schools."""
+
+    code = models.CharField(_("教育委員会コード"), max_length=20, unique=True)
+    name = models.CharField(_("名前"), max_length=200)
+
+    class Meta:
+        verbose_name = _("教育委員会")
+        verbose_name_plural = _("教育委員会")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BoardAdmin(models.Model):
+    """A board's administrator: sees its schools' retention dashboards, certificates and audit
+    logs (metadata only, never a document), and nothing of another board."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="board_roles"
+    )
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="admins")
+
+    class Meta:
+        verbose_name = _("教育委員会の管理者")
+        verbose_name_plural = _("教育委員会の管理者")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "board"], name="one_admin_row_per_board"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@board{self.board_id}"
+
+
 class School(models.Model):
-    code = models.CharField(_("学校コード"), max_length=20, unique=True)
+    # School codes are the board's own numbering: unique within a board, not across boards.
+    board = models.ForeignKey(
+        Board,
+        verbose_name=_("教育委員会"),
+        on_delete=models.PROTECT,
+        related_name="schools",
+        null=True,
+        blank=True,
+    )
+    code = models.CharField(_("学校コード"), max_length=20)
     name = models.CharField(_("名前"), max_length=200)
     grace_days = models.PositiveSmallIntegerField(
         _("旅行後の保管日数"),
@@ -26,7 +69,14 @@ class School(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(grace_days__lte=MAX_GRACE_DAYS), name="grace_days_at_most_14"
-            )
+            ),
+            models.UniqueConstraint(fields=["board", "code"], name="school_code_unique_per_board"),
+            # A school outside any board (the single-school set-up) keeps a site-wide code.
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=models.Q(board__isnull=True),
+                name="school_code_unique_without_board",
+            ),
         ]
 
     def __str__(self) -> str:

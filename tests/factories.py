@@ -10,11 +10,25 @@ from django.contrib.auth import get_user_model
 from documents import vault
 from documents.models import Document, DocumentKind, UploadLink
 from packets.models import Packet, PacketStatus
-from schools.models import Membership, School
+from schools.models import Board, BoardAdmin, Membership, School
 from students.models import Guardian, Student
 from trips.models import Participant, Trip, TripKind
 
 PASSWORD = "correct-horse-battery"
+
+
+class BoardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Board
+
+    code = factory.Sequence(lambda n: f"B{n:03d}")
+    name = factory.Sequence(lambda n: f"第{n}市教育委員会")
+
+
+def board_admin(board: Board):
+    user = UserFactory()
+    BoardAdmin.objects.create(user=user, board=board)
+    return user
 
 
 class SchoolFactory(factory.django.DjangoModelFactory):

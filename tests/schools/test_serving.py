@@ -3,45 +3,17 @@
 from __future__ import annotations
 
 import http.client
-import os
-import re
 import runpy
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
 from django.conf import settings
 
+from tests import servers
+
 SLOW_CLIENTS = 4
-
-
-def _start_gunicorn(tmp_path) -> tuple[subprocess.Popen, int]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_NAME")}
-    env.update(DATA_DIR=str(tmp_path / "data"), DJANGO_SETTINGS_MODULE="schooltrips.settings")
-    gunicorn = [sys.executable, "-m", "gunicorn", "schooltrips.wsgi"]
-    process = subprocess.Popen(
-        [*gunicorn, "--config", "deploy/gunicorn.conf.py", "--bind", "127.0.0.1:0"],
-        env=env,
-        cwd=settings.BASE_DIR,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    port = None
-    for line in process.stderr:
-        match = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", line)
-        if match:
-            port = int(match.group(1))
-        if "Booting worker" in line:
-            break
-    assert port, "gunicorn did not start"
-    # Keep draining its log so that it never blocks on a full pipe.
-    threading.Thread(target=lambda: [None for _ in process.stderr], daemon=True).start()
-    return process, port
 
 
 def _trickle(port: int, stop: threading.Event, opened: list) -> None:
@@ -58,7 +30,7 @@ def _trickle(port: int, stop: threading.Event, opened: list) -> None:
 
 @pytest.mark.slow
 def test_slow_header_clients_do_not_stall_the_site(tmp_path):
-    process, port = _start_gunicorn(tmp_path)
+    process, port = servers.start_gunicorn(servers.site_env(tmp_path / "data"))
     stop = threading.Event()
     opened: list = []
     slow = [
@@ -81,8 +53,7 @@ def test_slow_header_clients_do_not_stall_the_site(tmp_path):
         assert all(thread.is_alive() for thread in slow)
     finally:
         stop.set()
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=60)
+        servers.stop(process)
 
 
 def test_gunicorn_settings_use_threads_and_bounded_requests():
