@@ -256,7 +256,6 @@ CELERY_TASK_ROUTES = {
     "documents.send_*": {"queue": "mail"},
     "retention.remind_shredding": {"queue": "mail"},
     "retention.*": {"queue": "maintenance"},
-    "documents.remove_vault_files": {"queue": "maintenance"},
     "schools.*": {"queue": "maintenance"},
 }
 CELERY_TASK_TIME_LIMIT = 660

@@ -7,7 +7,7 @@ import pytest
 from documents import vault
 from documents.models import Document
 from packets import runner, services
-from packets.models import CachedCover, Packet, PacketStatus, PaperCopy
+from packets.models import BuildPhase, CachedCover, Packet, PacketStatus, PaperCopy
 from schools.models import AuditEvent
 from tests.packets import samples
 
@@ -178,17 +178,17 @@ def test_a_build_logs_no_names_or_document_text(
     caplog.set_level("DEBUG")
     _build(packet_trip.trip, teacher, django_capture_on_commit_callbacks, password="pw-secret-9")
     # The failure path: the build breaks after every document was read and placed.
-    original = services.build_packet
+    original = runner.build_packet
 
     def breaks_at_the_end(trip, **kwargs):
-        def progress(done, total):
-            kwargs["progress"](done, total)
-            if done == total:
+        def progress(phase, done, total):
+            kwargs["progress"](phase, done, total)
+            if phase == BuildPhase.JOIN:
                 raise RuntimeError("disk full")
 
         return original(trip, **{**kwargs, "progress": progress})
 
-    monkeypatch.setattr(services, "build_packet", breaks_at_the_end)
+    monkeypatch.setattr(runner, "build_packet", breaks_at_the_end)
     failed = _build(packet_trip.trip, teacher, django_capture_on_commit_callbacks)
     assert (failed.status, failed.error_code) == (PacketStatus.FAILED, "internal_error")
     failures = [r for r in caplog.records if r.exc_info and "failed" in r.getMessage()]

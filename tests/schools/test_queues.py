@@ -23,7 +23,6 @@ ROUTES = {
     "retention.remind_shredding": "mail",
     "retention.sweep": "maintenance",
     "retention.purge_cancelled": "maintenance",
-    "documents.remove_vault_files": "maintenance",
     "schools.heartbeat": "maintenance",
 }
 

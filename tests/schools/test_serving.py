@@ -49,10 +49,13 @@ def test_slow_header_clients_do_not_stall_the_site(tmp_path):
         response = connection.getresponse()
         assert response.status == 200
         assert b"<form" in response.read()
+        connection.close()
         # ...answered while every slow client was still holding its connection open.
         assert all(thread.is_alive() for thread in slow)
     finally:
         stop.set()
+        for thread in slow:
+            thread.join(timeout=10)
         servers.stop(process)
 
 
