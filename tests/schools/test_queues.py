@@ -240,6 +240,7 @@ def test_two_workers_one_killed_mid_build_lose_nothing_and_do_nothing_twice(tmp_
     assert final["built"] == 1
     assert final["sweeps"] == ["ok"]
     assert final["certificates"] == final["purged"] == 2
-    # The vault holds the documents and the one finished packet: the due trips' files are
-    # gone and the killed attempt left nothing behind.
-    assert len(list((tmp_path / "data" / "vault").rglob("*.bin"))) == PARTICIPANTS + 1
+    # The vault holds the documents, the one finished packet and the trip's cached cover
+    # (packets/frontmatter.py): the due trips' files are gone and the killed attempt left
+    # nothing behind.
+    assert len(list((tmp_path / "data" / "vault").rglob("*.bin"))) == PARTICIPANTS + 2
