@@ -10,6 +10,7 @@ REDIS_URL ?= redis://127.0.0.1:6379/0
 export REDIS_URL PORT
 
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-ipaexfont-gothic \
+	tesseract-ocr tesseract-ocr-jpn \
 	qpdf redis-server redis-tools gettext
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from difflib import SequenceMatcher
 
 # 12 digits, optionally split by one space or hyphen between any two digits (4-4-4 as printed,
 # or one digit per text run as PDF text extraction sometimes gives). The double look-behind
@@ -72,7 +73,7 @@ def insurer_numbers_ok(text: str) -> bool | None:
     return all(insurer_number_valid(number) for number in found)
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Spaces dropped, katakana folded to hiragana, width folded: 山田 太郎 == 山田太郎."""
     text = _SPACES.sub("", normalise_text(text))
     return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
@@ -80,5 +81,29 @@ def _fold(text: str) -> str:
 
 def name_appears(text: str, *names: str) -> bool:
     """Whether the roster name (kanji) or kana appears in the document text, spaces ignored."""
-    haystack = _fold(text)
-    return any(_fold(name) and _fold(name) in haystack for name in names if name)
+    haystack = fold(text)
+    return any(fold(name) and fold(name) in haystack for name in names if name)
+
+
+# How close an OCR reading must come to the roster name: one misread character in a four-character
+# name (山田太郎 → 山田太朗) still matches, another child's name (山田花子) does not.
+NAME_SIMILARITY = 0.74
+
+
+def name_resembles(text: str, *names: str) -> bool:
+    """`name_appears`, tolerant of OCR: some window of the text is close to the folded name."""
+    if name_appears(text, *names):
+        return True
+    haystack = fold(text)
+    for name in filter(None, map(fold, names)):
+        size = len(name)
+        if size < 3:
+            continue
+        for start in range(max(len(haystack) - size + 1, 1)):
+            window = haystack[start : start + size]
+            matcher = SequenceMatcher(None, name, window, autojunk=False)
+            if matcher.real_quick_ratio() < NAME_SIMILARITY:
+                continue
+            if matcher.ratio() >= NAME_SIMILARITY:
+                return True
+    return False

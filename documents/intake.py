@@ -19,9 +19,9 @@ from django.views.decorators.debug import sensitive_variables
 from schools.audit import record
 from trips.models import Participant, ParticipantState, PurgeState, Trip
 
-from . import guards, images, pdfsafe, vault
+from . import guards, images, pdfsafe, screening, vault
 from .deletion import delete_document
-from .models import Document, DocumentKind, ReviewState
+from .models import Document, DocumentKind, ReviewState, Screen
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,11 @@ MESSAGES = {
         "マイナンバー（個人番号）と思われる12桁の番号が含まれています。学校はマイナンバーを"
         "受け取れません。お知らせは番号のないカード部分だけを送ってください。"
         "番号でない場合も、別のファイル（写真など）でお送りください。"
+    ),
+    "my_number_card": _(
+        "マイナンバーカードの写しは受け取れません。カードには保険の情報がなく、病院では使えません。"
+        "資格情報のお知らせ（カード部分）、マイナポータルの資格情報PDF、"
+        "または資格確認書の写しを送ってください。"
     ),
     "kind": _("書類の種類を選んでください。"),
     "card_with_file": _(
@@ -121,6 +126,7 @@ def _accept(participant: Participant, kind: str, upload, *, actor=None) -> Docum
     if content_type is None:
         raise Refusal("type")
     flags: list[str] = []
+    screen = Screen.PDF_TEXT
     if content_type == "application/pdf":
         # 3. PDF: bounded child process, rewritten without active content
         try:
@@ -132,7 +138,10 @@ def _accept(participant: Participant, kind: str, upload, *, actor=None) -> Docum
         if guards.contains_my_number(text):
             raise Refusal("my_number")
         # 6. what a マイナポータル PDF says, checked in memory and dropped
-        if kind == DocumentKind.PORTAL_PDF:
+        if not text.strip():
+            # An image-only PDF (a scanned printout): its pages are pictures, read by OCR.
+            screen, flags = _screen_pictures(participant, _pdf_pages(clean, pages))
+        elif kind == DocumentKind.PORTAL_PDF:
             flags = _portal_flags(participant, text)
     else:
         # 4. image: bounded decode, upright, downscaled once, re-encoded without metadata
@@ -141,8 +150,28 @@ def _accept(participant: Participant, kind: str, upload, *, actor=None) -> Docum
         except images.ImageRefused as exc:
             raise Refusal(exc.code) from None
         content_type, pages, text = "image/jpeg", 1, ""
+        # 5–6 for pictures: OCR in a bounded child, codes only
+        screen, flags = _screen_pictures(participant, [clean])
     del data
-    return _store(participant, kind, clean, content_type, pages, flags, actor=actor)
+    return _store(participant, kind, clean, content_type, pages, flags, screen=screen, actor=actor)
+
+
+def _pdf_pages(clean: bytes, pages: int):
+    """The pages of an image-only PDF, rendered one at a time in the PDF sandbox."""
+    for index in range(pages):
+        try:
+            yield pdfsafe.render_page(clean, index)
+        except pdfsafe.PdfRefused:
+            raise screening.ocr.OcrUnavailable("ocr_unavailable") from None
+
+
+def _screen_pictures(participant: Participant, pages) -> tuple[str, list[str]]:
+    """OCR screen: Refusal on a My Number or a card copy; else (screen, flags) to store."""
+    student = participant.student
+    result = screening.screen_pages(pages, names=[student.name, student.kana], expects_name=True)
+    if result.refusal:
+        raise Refusal(result.refusal)
+    return (Screen.OCR if result.screened else Screen.NONE), result.flags
 
 
 def _portal_flags(participant: Participant, text: str) -> list[str]:
@@ -170,7 +199,9 @@ def _lock_open_trip(trip_id: int) -> Trip:
     return trip
 
 
-def _store(participant, kind, clean: bytes, content_type, pages, flags, *, actor) -> Document:
+def _store(
+    participant, kind, clean: bytes, content_type, pages, flags, *, screen: str, actor
+) -> Document:
     trip_id = participant.trip_id
     document = Document(
         participant=participant,
@@ -180,6 +211,7 @@ def _store(participant, kind, clean: bytes, content_type, pages, flags, *, actor
         sha256=hashlib.sha256(clean).hexdigest(),
         pages=pages,
         flags=flags,
+        screen=screen,
     )
     # 7. only ciphertext is written; a crash before the commit leaves an orphan for the
     # reconciliation, never a plaintext file.
@@ -210,6 +242,7 @@ def _store(participant, kind, clean: bytes, content_type, pages, flags, *, actor
                 pages=pages,
                 bytes=len(clean),
                 status="flagged" if flags else "clean",
+                method=str(screen),
             )
     except Exception:
         vault.remove(document.storage_name)
