@@ -220,6 +220,7 @@ def photograph(
     rotation: int,
     long_side: int = 2000,
     quality: int | None = None,
+    blur: float | None = None,
 ) -> bytes:
     """Lay the flat document on a table and take a phone photo of it, without an orientation tag."""
     w, h = flat.size
@@ -253,7 +254,7 @@ def photograph(
     # Uneven light and a little sensor noise.
     shade = Image.linear_gradient("L").resize(table.size).point(lambda v: 235 + v // 12)
     table = Image.composite(table, Image.new("RGB", table.size, (30, 30, 30)), shade)
-    blur = rng.choice([0, 0.6, 1.0, 1.4])
+    blur = rng.choice([0, 0.6, 1.0, 1.4]) if blur is None else blur
     if blur:
         table = table.filter(ImageFilter.GaussianBlur(blur))
     out = io.BytesIO()

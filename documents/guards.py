@@ -65,9 +65,14 @@ def insurer_number_valid(number: str) -> bool:
     return (10 - total % 10) % 10 == check
 
 
+def insurer_numbers(text: str) -> list[str]:
+    """The digits printed after each 保険者番号 label (in memory only)."""
+    return [re.sub(r"\D", "", m) for m in _INSURER.findall(normalise_text(text))]
+
+
 def insurer_numbers_ok(text: str) -> bool | None:
     """None when no 保険者番号 is printed; else whether every one found checks out."""
-    found = [re.sub(r"\D", "", m) for m in _INSURER.findall(normalise_text(text))]
+    found = insurer_numbers(text)
     if not found:
         return None
     return all(insurer_number_valid(number) for number in found)

@@ -78,7 +78,7 @@ def read(
     lang: str = "jpn",
     psm: int = 6,
     whitelist: str = "",
-    timeout: float = WALL_SECONDS,
+    timeout: float | None = None,
 ) -> Reading:
     """Recognise a greyscale image; OcrUnavailable when Tesseract cannot answer in time."""
     if not available(lang):
@@ -105,7 +105,7 @@ def read(
         except OSError:
             raise OcrUnavailable("ocr_unavailable") from None
         try:
-            out, _ = process.communicate(buffer.getvalue(), timeout=timeout)
+            out, _ = process.communicate(buffer.getvalue(), timeout=timeout or WALL_SECONDS)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
             process.communicate()
@@ -131,9 +131,19 @@ def _parse_tsv(tsv: str) -> Reading:
         lines.setdefault((cols[1], cols[2], cols[3], cols[4]), []).append(word)
         confidences.append(conf * min(len(word), 4))
     weight = sum(min(len(w), 4) for words in lines.values() for w in words)
-    text = "\n".join(" ".join(words) for words in lines.values())
+    text = "\n".join(_join(words) for words in lines.values())
     return Reading(
         text=text,
         confidence=sum(confidences) / weight if weight else 0.0,
         words=len(confidences),
     )
+
+
+def _join(words: list[str]) -> str:
+    """A line's words: Japanese ones run together (保険 者 番号 → 保険者番号), others spaced."""
+    line = ""
+    for word in words:
+        if line and (line[-1].isascii() or word[0].isascii()):
+            line += " "
+        line += word
+    return line

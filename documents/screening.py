@@ -39,6 +39,7 @@ _FACE_WORDS = ("個人番号カード", "番号カード", "個人番号カ", "�
 _FACE_FIELDS = ("住所", "性別", "有効")
 # The 個人番号 label or a long digit run in the jpn reading: the digits get a pass of their own.
 _NUMBER_LABEL = ("個人", "人番号")
+_INSURER_DIGITS = re.compile(r"(?<!\d)(?:\d{8}|\d{6})(?!\d)")
 _DIGIT_RUN = re.compile(r"\d[\d \-]{6,}\d")
 
 
@@ -112,20 +113,38 @@ def screen_image(image: Image.Image, *, names: Iterable[str], expects_name: bool
         return Screening(refusal="my_number")
     if _is_card_face(text):
         return Screening(refusal="my_number_card")
+    digits = ""
     if best is not None and _wants_digit_pass(text):
         # A long digit run: read it once more with digits only (a card back's 4-4-4 groups are
         # sometimes split across words, or one digit is read as a letter by the jpn model).
-        digits = ocr.read(best_turned, lang="eng", psm=6, whitelist="0123456789")
-        if guards.contains_my_number(digits.text):
+        digits = ocr.read(best_turned, lang="eng", psm=6, whitelist="0123456789").text
+        if guards.contains_my_number(digits):
             return Screening(refusal="my_number")
     flags = []
     if best is None or best.words < GOOD_WORDS:
         flags.append("unreadable")
     elif expects_name and not guards.name_resembles(text, *names):
         flags.append("name_mismatch")
-    if guards.insurer_numbers_ok(text) is False:
+    if guards.insurer_numbers_ok(text) is False and not _insurer_reread_ok(text, digits):
         flags.append("insurer_check_failed")
     return Screening(flags=flags)
+
+
+def _insurer_reread_ok(text: str, digits: str) -> bool:
+    """The digits-only pass read a valid insurer number one digit away from the jpn reading.
+
+    The jpn model confuses 1 and 7 now and then; a flag should mean a wrong document, not that.
+    """
+    read = guards.insurer_numbers(text)
+    for candidate in _INSURER_DIGITS.findall(guards.normalise_text(digits)):
+        if not guards.insurer_number_valid(candidate):
+            continue
+        for number in read:
+            if len(number) == len(candidate) and (
+                sum(a != b for a, b in zip(number, candidate, strict=True)) <= 1
+            ):
+                return True
+    return False
 
 
 def _wants_digit_pass(text: str) -> bool:
