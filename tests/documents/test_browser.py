@@ -14,12 +14,18 @@ from . import files
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-def test_guardian_uploads_a_photo_and_teacher_accepts(browser_page, tmp_path, school):
+def _collecting(school):
+    """A teacher's trip collecting documents, one participant and the guardian's link token."""
     teacher = member(school, "teacher")
     trip = TripFactory(school=school, organiser=teacher, collecting_since=timezone.now())
     student = StudentFactory(school=school, name="鈴木 一郎", kana="すずき いちろう")
     participant = ParticipantFactory(trip=trip, student=student)
     token = links.token_for(links.issue(participant))
+    return teacher, trip, participant, token
+
+
+def test_guardian_uploads_a_photo_and_teacher_accepts(browser_page, tmp_path, school):
+    teacher, trip, participant, token = _collecting(school)
     photo = tmp_path / "IMG_0001.jpg"
     photo.write_bytes(files.jpeg_with_gps(size=(1200, 1600)))
 
@@ -62,11 +68,7 @@ def test_guardian_photo_of_a_card_back_is_refused_in_japanese(browser_page, tmp_
 
     from bench import ocr_samples
 
-    teacher = member(school, "teacher")
-    trip = TripFactory(school=school, organiser=teacher, collecting_since=timezone.now())
-    student = StudentFactory(school=school, name="鈴木 一郎", kana="すずき いちろう")
-    participant = ParticipantFactory(trip=trip, student=student)
-    token = links.token_for(links.issue(participant))
+    _teacher, _trip, participant, token = _collecting(school)
     rng = random.Random(1)
     card = ocr_samples.card_back(rng, "鈴木 一郎", valid=True, style="spaces")
     photo = tmp_path / "IMG_0002.jpg"
