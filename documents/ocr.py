@@ -45,6 +45,8 @@ class Reading:
     text: str
     confidence: float
     words: int
+    # Each line's text with its box (left, top, right, bottom) in the image's pixels.
+    lines: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
 
 
 def command() -> str:
@@ -119,6 +121,7 @@ def read(
 
 def _parse_tsv(tsv: str) -> Reading:
     lines: dict[tuple[str, str, str, str], list[str]] = {}
+    boxes: dict[tuple[str, str, str, str], tuple[int, int, int, int]] = {}
     confidences: list[float] = []
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
@@ -128,7 +131,16 @@ def _parse_tsv(tsv: str) -> Reading:
         conf = float(cols[10])
         if not word or conf < 0:
             continue
-        lines.setdefault((cols[1], cols[2], cols[3], cols[4]), []).append(word)
+        key = (cols[1], cols[2], cols[3], cols[4])
+        lines.setdefault(key, []).append(word)
+        left, top, width, height = (int(v) for v in cols[6:10])
+        box = boxes.get(key, (left, top, left + width, top + height))
+        boxes[key] = (
+            min(box[0], left),
+            min(box[1], top),
+            max(box[2], left + width),
+            max(box[3], top + height),
+        )
         confidences.append(conf * min(len(word), 4))
     weight = sum(min(len(w), 4) for words in lines.values() for w in words)
     text = "\n".join(_join(words) for words in lines.values())
@@ -136,6 +148,7 @@ def _parse_tsv(tsv: str) -> Reading:
         text=text,
         confidence=sum(confidences) / weight if weight else 0.0,
         words=len(confidences),
+        lines=tuple((_join(words), boxes[key]) for key, words in lines.items()),
     )
 
 
