@@ -202,3 +202,21 @@ def test_blank_picture_spends_no_ocr_pass(monkeypatch):
     result = screening.screen_pages([out.getvalue()], names=[NAME], expects_name=True)
     assert result.screened
     assert result.flags == ["unreadable"]
+
+
+def test_reviewer_sees_which_screen_ran_and_the_not_screened_flag(
+    participant, teacher, monkeypatch
+):
+    from django.test import Client
+
+    from documents.review_views import FLAG_HELP
+
+    monkeypatch.setattr(ocr.pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    document = intake.accept(participant, "notice", card_back(valid=False))
+    client = Client()
+    client.force_login(teacher)
+    page = client.get(f"/documents/{document.uuid}/").content.decode()
+    assert 'data-screen="none"' in page
+    assert "未確認（文字認識できず）" in page
+    assert 'data-flag="not_screened"' in page
+    assert str(FLAG_HELP["not_screened"]) in page
