@@ -102,15 +102,14 @@ def orientations(image: Image.Image) -> list[int]:
 def screen_image(image: Image.Image, *, names: Iterable[str], expects_name: bool) -> Screening:
     """Screen one upright-or-not page; OcrUnavailable propagates to the caller."""
     best: ocr.Reading | None = None
-    for passes, rotation in enumerate(orientations(image)):
+    for rotation in orientations(image):
         turned = image.rotate(rotation, expand=True) if rotation else image
         reading = ocr.read(turned, lang="jpn", psm=6)
+        if reading.confidence >= GOOD_CONFIDENCE and reading.words >= GOOD_WORDS:
+            best, best_turned = reading, turned  # the right way up: never a poorer earlier one
+            break
         if best is None or _quality(reading) > _quality(best):
             best, best_turned = reading, turned
-        if reading.confidence >= GOOD_CONFIDENCE and reading.words >= GOOD_WORDS:
-            break
-        if passes == 2:  # the fourth orientation is the least likely: keep the budget
-            break
     text = best.text if best else ""
     if guards.contains_my_number(text):
         return Screening(refusal="my_number")
