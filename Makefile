@@ -13,6 +13,7 @@ SITE_URL ?= http://127.0.0.1:$(PORT)
 export REDIS_URL PORT SITE_URL
 
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-ipaexfont-gothic \
+	tesseract-ocr tesseract-ocr-jpn \
 	qpdf redis-server redis-tools gettext
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
 

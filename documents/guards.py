@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from difflib import SequenceMatcher
 
 # A run of digit groups joined by short separators: spaces (one or more), a line break,
 # hyphens, dots, slashes, middle dots. NFKC has already folded full-width forms to ASCII.
@@ -93,15 +94,20 @@ def insurer_number_valid(number: str) -> bool:
     return (10 - total % 10) % 10 == check
 
 
+def insurer_numbers(text: str) -> list[str]:
+    """The digits printed after each 保険者番号 label (in memory only)."""
+    return [re.sub(r"\D", "", m) for m in _INSURER.findall(normalise_text(text))]
+
+
 def insurer_numbers_ok(text: str) -> bool | None:
     """None when no 保険者番号 is printed; else whether every one found checks out."""
-    found = [re.sub(r"\D", "", m) for m in _INSURER.findall(normalise_text(text))]
+    found = insurer_numbers(text)
     if not found:
         return None
     return all(insurer_number_valid(number) for number in found)
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Spaces dropped, katakana folded to hiragana, width folded: 山田 太郎 == 山田太郎."""
     text = _SPACES.sub("", normalise_text(text))
     return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
@@ -109,5 +115,29 @@ def _fold(text: str) -> str:
 
 def name_appears(text: str, *names: str) -> bool:
     """Whether the roster name (kanji) or kana appears in the document text, spaces ignored."""
-    haystack = _fold(text)
-    return any(_fold(name) and _fold(name) in haystack for name in names if name)
+    haystack = fold(text)
+    return any(fold(name) and fold(name) in haystack for name in names if name)
+
+
+# How close an OCR reading must come to the roster name: one misread character in a four-character
+# name (山田太郎 → 山田太朗) still matches, another child's name (山田花子) does not.
+NAME_SIMILARITY = 0.74
+
+
+def name_resembles(text: str, *names: str) -> bool:
+    """`name_appears`, tolerant of OCR: some window of the text is close to the folded name."""
+    if name_appears(text, *names):
+        return True
+    haystack = fold(text)
+    for name in filter(None, map(fold, names)):
+        size = len(name)
+        if size < 3:
+            continue
+        for start in range(max(len(haystack) - size + 1, 1)):
+            window = haystack[start : start + size]
+            matcher = SequenceMatcher(None, name, window, autojunk=False)
+            if matcher.real_quick_ratio() < NAME_SIMILARITY:
+                continue
+            if matcher.ratio() >= NAME_SIMILARITY:
+                return True
+    return False

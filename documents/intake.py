@@ -20,9 +20,9 @@ from django.views.decorators.debug import sensitive_variables
 from schools.audit import record
 from trips.models import Participant, ParticipantState, PurgeState, Trip
 
-from . import guards, images, pdfsafe, sandbox, vault
+from . import guards, images, pdfsafe, sandbox, screening, vault
 from .deletion import delete_document
-from .models import Document, DocumentKind, ReviewState
+from .models import Document, DocumentKind, ReviewState, Screen
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,11 @@ MESSAGES = {
         "マイナンバー（個人番号）と思われる12桁の番号が含まれています。学校はマイナンバーを"
         "受け取れません。お知らせは番号のないカード部分だけを送ってください。"
         "番号でない場合も、別のファイル（写真など）でお送りください。"
+    ),
+    "my_number_card": _(
+        "マイナンバーカードの写しは受け取れません。カードには保険の情報がなく、病院では使えません。"
+        "資格情報のお知らせ（カード部分）、マイナポータルの資格情報PDF、"
+        "または資格確認書の写しを送ってください。"
     ),
     "kind": _("書類の種類を選んでください。"),
     "card_with_file": _(
@@ -132,7 +137,7 @@ def _accept(participant: Participant, kind: str, upload, *, actor=None) -> Docum
         raise Refusal("empty")
     normalised = normalise(data)
     del data
-    flags = screen(participant, kind, normalised)
+    screen_ran, flags = screen(participant, kind, normalised)
     return _store(
         participant,
         kind,
@@ -140,6 +145,7 @@ def _accept(participant: Participant, kind: str, upload, *, actor=None) -> Docum
         normalised.content_type,
         normalised.pages,
         flags,
+        screen=screen_ran,
         actor=actor,
     )
 
@@ -180,15 +186,42 @@ def normalise(data: bytes) -> Normalised:
 
 
 @sensitive_variables("normalised")
-def screen(participant: Participant, kind: str, normalised: Normalised) -> list[str]:
-    """Steps 5-6: the My Number guard (refuses) and the review flags of a マイナポータル PDF."""
-    # 5. My Number guard
-    if guards.contains_my_number(normalised.text):
-        raise Refusal("my_number")
-    # 6. what a マイナポータル PDF says, checked in memory and dropped
-    if kind == DocumentKind.PORTAL_PDF and normalised.content_type == "application/pdf":
-        return _portal_flags(participant, normalised.text)
-    return []
+def screen(participant: Participant, kind: str, normalised: Normalised) -> tuple[str, list[str]]:
+    """Steps 5-6: which screen ran and its review flags; Refusal on a My Number or a card copy.
+
+    A PDF with a text layer is screened on its text; a photo, and each page of an image-only
+    PDF (a scanned printout), by OCR in a bounded child (documents/screening.py).
+    """
+    if normalised.content_type == "application/pdf":
+        # 5. My Number guard
+        if guards.contains_my_number(normalised.text):
+            raise Refusal("my_number")
+        if not normalised.text.strip():
+            return _screen_pictures(participant, _pdf_pages(normalised.data, normalised.pages))
+        # 6. what a マイナポータル PDF says, checked in memory and dropped
+        if kind == DocumentKind.PORTAL_PDF:
+            return Screen.PDF_TEXT, _portal_flags(participant, normalised.text)
+        return Screen.PDF_TEXT, []
+    # 5-6 for pictures: OCR in a bounded child, codes only
+    return _screen_pictures(participant, [normalised.data])
+
+
+def _pdf_pages(clean: bytes, pages: int):
+    """The pages of an image-only PDF, rendered one at a time in the PDF sandbox."""
+    for index in range(pages):
+        try:
+            yield pdfsafe.render_page(clean, index)
+        except pdfsafe.PdfRefused:
+            raise screening.ocr.OcrUnavailable("ocr_unavailable") from None
+
+
+def _screen_pictures(participant: Participant, pages) -> tuple[str, list[str]]:
+    """OCR screen: Refusal on a My Number or a card copy; else (screen, flags) to store."""
+    student = participant.student
+    result = screening.screen_pages(pages, names=[student.name, student.kana], expects_name=True)
+    if result.refusal:
+        raise Refusal(result.refusal)
+    return (Screen.OCR if result.screened else Screen.NONE), result.flags
 
 
 def _portal_flags(participant: Participant, text: str) -> list[str]:
@@ -216,7 +249,9 @@ def _lock_open_trip(trip_id: int) -> Trip:
     return trip
 
 
-def _store(participant, kind, clean: bytes, content_type, pages, flags, *, actor) -> Document:
+def _store(
+    participant, kind, clean: bytes, content_type, pages, flags, *, screen: str, actor
+) -> Document:
     trip_id = participant.trip_id
     document = Document(
         participant=participant,
@@ -226,6 +261,7 @@ def _store(participant, kind, clean: bytes, content_type, pages, flags, *, actor
         sha256=hashlib.sha256(clean).hexdigest(),
         pages=pages,
         flags=flags,
+        screen=screen,
     )
     # 7. only ciphertext is written; a crash before the commit leaves an orphan for the
     # reconciliation, never a plaintext file.
@@ -256,6 +292,7 @@ def _store(participant, kind, clean: bytes, content_type, pages, flags, *, actor
                 pages=pages,
                 bytes=len(clean),
                 status="flagged" if flags else "clean",
+                method=str(screen),
             )
     except Exception:
         vault.remove(document.storage_name)

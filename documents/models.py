@@ -20,6 +20,14 @@ class DocumentKind(models.TextChoices):
     CARD_CARRIED = "card_carried", _("本人がマイナンバーカードを持参")
 
 
+class Screen(models.TextChoices):
+    """Which screen read the document before it was stored (codes; nothing read is kept)."""
+
+    PDF_TEXT = "pdf_text", _("PDFの文字情報")
+    OCR = "ocr", _("文字認識（OCR）")
+    NONE = "none", _("未確認（文字認識できず）")
+
+
 class TripKey(models.Model):
     """A trip's data key, only ever stored wrapped by a master key. Deleted by the purge."""
 
@@ -55,6 +63,9 @@ class Document(models.Model):
     pages = models.PositiveSmallIntegerField(default=0)
     # Review flags as short codes ("name_mismatch", "insurer_check_failed", ...), never values.
     flags = models.JSONField(default=list, blank=True)
+    # Which screen ran: the PDF's text layer, OCR of the pictures, or none (OCR unavailable or
+    # out of time: kept for review with the "not_screened" flag, never taken as screened).
+    screen = models.CharField(_("確認方法"), max_length=10, choices=Screen.choices, blank=True)
     # The guardian's file name, kept only encrypted with the document and purged with it.
     original_name_encrypted = models.BinaryField(null=True, blank=True)
     review_state = models.CharField(

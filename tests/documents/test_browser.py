@@ -19,12 +19,18 @@ pytestmark = [
 ]
 
 
-def test_guardian_uploads_a_photo_and_teacher_accepts(browser_page, tmp_path, school):
+def _collecting(school):
+    """A teacher's trip collecting documents, one participant and the guardian's link token."""
     teacher = member(school, "teacher")
     trip = TripFactory(school=school, organiser=teacher, collecting_since=timezone.now())
     student = StudentFactory(school=school, name="鈴木 一郎", kana="すずき いちろう")
     participant = ParticipantFactory(trip=trip, student=student)
     token = links.token_for(links.issue(participant))
+    return teacher, trip, participant, token
+
+
+def test_guardian_uploads_a_photo_and_teacher_accepts(browser_page, tmp_path, school):
+    teacher, trip, participant, token = _collecting(school)
     photo = tmp_path / "IMG_0001.jpg"
     photo.write_bytes(files.jpeg_with_gps(size=(1200, 1600)))
 
@@ -59,3 +65,28 @@ def test_guardian_uploads_a_photo_and_teacher_accepts(browser_page, tmp_path, sc
     page.wait_for_load_state()
     document.refresh_from_db()
     assert document.review_state == ReviewState.ACCEPTED
+
+
+def test_guardian_photo_of_a_card_back_is_refused_in_japanese(browser_page, tmp_path, school):
+    """A phone photo of the My Number card's back: refused on the page, nothing stored."""
+    import random
+
+    from bench import ocr_samples
+
+    _teacher, _trip, participant, token = _collecting(school)
+    rng = random.Random(1)
+    card = ocr_samples.card_back(rng, "鈴木 一郎", valid=True, style="spaces")
+    photo = tmp_path / "IMG_0002.jpg"
+    photo.write_bytes(ocr_samples.photograph(rng, card, rotation=0, long_side=1400, blur=0.6))
+
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{page.live_server_url}/u/{token}/")
+    page.check("#kind-notice")
+    page.set_input_files("#id_file", str(photo))
+    page.check("#id_consent")
+    page.get_by_role("button", name="送信する").click()
+    error = page.get_by_test_id("upload-error")
+    error.wait_for()
+    assert "マイナンバー（個人番号）と思われる12桁の番号が含まれています" in error.inner_text()
+    assert not Document.objects.filter(participant=participant).exists()

@@ -1,0 +1,222 @@
+"""The OCR screen on photos and image-only PDFs: refusals, flags, the not-screened path, no leaks.
+
+The pictures are made here with the bench generator (IPAex font), small and only mildly degraded,
+so each Tesseract run stays short; accuracy on hard photos is measured in bench/bench_ocr.py.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import random
+import stat
+import tempfile
+
+import img2pdf
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+from bench import ocr_samples
+from documents import intake, ocr, screening
+from documents.models import Document, Screen
+from schools.models import AuditEvent
+
+NAME = "山田 太郎"  # the participant fixture's roster name
+OTHER = "鈴木 花子"
+
+
+def _photo(flat, *, rotation: int = 0, seed: int = 7) -> bytes:
+    rng = random.Random(seed)
+    return ocr_samples.photograph(
+        rng, flat, rotation=rotation, long_side=1400, quality=88, blur=0.6
+    )
+
+
+def card_back(valid: bool = True, style: str = "spaces", seed: int = 1) -> bytes:
+    flat = ocr_samples.card_back(random.Random(seed), NAME, valid=valid, style=style)
+    return _photo(flat, seed=seed)
+
+
+def card_face() -> bytes:
+    return _photo(ocr_samples.card_face(random.Random(3), NAME))
+
+
+def notice(name: str = NAME, *, insurer_valid: bool = True) -> tuple[bytes, str]:
+    flat, insurer = ocr_samples.notice_card(random.Random(5), name, insurer_valid=insurer_valid)
+    return _photo(flat), insurer
+
+
+def _refused(participant, data: bytes, code: str, kind: str = "notice_copy") -> None:
+    with pytest.raises(intake.Refusal) as caught:
+        intake.accept(participant, kind, data)
+    assert caught.value.code == code
+    assert not Document.objects.exists()
+    assert AuditEvent.objects.filter(action="upload_refused").latest("id").details["reason"] == code
+
+
+@pytest.mark.parametrize("style", ["spaces", "fullwidth", "plain"])
+def test_photo_of_a_card_back_is_refused(participant, style):
+    _refused(participant, card_back(style=style), "my_number")
+
+
+def test_card_back_photographed_upside_down_is_refused(participant):
+    flat = ocr_samples.card_back(random.Random(1), NAME, valid=True, style="spaces")
+    _refused(participant, _photo(flat, rotation=180), "my_number")
+
+
+def test_card_back_with_an_invalid_check_digit_is_kept(participant):
+    document = intake.accept(participant, "notice_copy", card_back(valid=False))
+    assert document.screen == Screen.OCR
+
+
+def test_photo_of_the_card_face_is_refused_with_its_own_message(participant):
+    _refused(participant, card_face(), "my_number_card")
+    assert "マイナンバーカード" in str(intake.MESSAGES["my_number_card"])
+
+
+def test_notice_of_the_right_child_is_screened_without_flags(participant):
+    data, _ = notice()
+    document = intake.accept(participant, "notice", data)
+    assert document.screen == Screen.OCR
+    assert document.flags == []
+
+
+def test_notice_of_another_child_is_flagged_not_refused(participant):
+    data, _ = notice(OTHER)
+    document = intake.accept(participant, "notice", data)
+    assert document.flags == ["name_mismatch"]
+
+
+def test_notice_with_a_wrong_insurer_check_digit_is_flagged(participant):
+    data, _ = notice(insurer_valid=False)
+    document = intake.accept(participant, "notice", data)
+    assert "insurer_check_failed" in document.flags
+
+
+def test_image_only_pdf_page_is_screened(participant):
+    """A scanned printout: no text layer, so its page is rendered and read."""
+    pdf = img2pdf.convert(card_back(), layout_fun=img2pdf.get_fixed_dpi_layout_fun((150, 150)))
+    _refused(participant, pdf, "my_number", kind="portal_print")
+
+
+def test_missing_tesseract_keeps_the_upload_unscreened(participant, monkeypatch):
+    monkeypatch.setattr(ocr.pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    document = intake.accept(participant, "notice", card_back())
+    assert document.screen == Screen.NONE
+    assert document.flags == ["not_screened"]
+    assert AuditEvent.objects.get(action="upload_accepted").details["method"] == "none"
+
+
+@pytest.fixture
+def slow_tesseract(tmp_path, monkeypatch):
+    """A stand-in binary that lists the languages, then never answers a recognition."""
+    script = tmp_path / "bin" / "tesseract"
+    script.parent.mkdir()
+    script.write_text(
+        "#!/bin/sh\n"
+        'case "$1" in --version) echo "tesseract 5.3.0";; '
+        '--list-langs) printf "List of available languages (2):\\neng\\njpn\\n";; '
+        "*) sleep 30;; esac\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr(ocr.pytesseract.pytesseract, "tesseract_cmd", str(script))
+    monkeypatch.setattr(ocr, "WALL_SECONDS", 0.5)
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
+    return private_tmp
+
+
+def test_tesseract_timeout_keeps_the_upload_unscreened(participant, slow_tesseract):
+    document = intake.accept(participant, "notice", card_back())
+    assert document.screen == Screen.NONE
+    assert document.flags == ["not_screened"]
+    assert list(slow_tesseract.iterdir()) == []  # the child's private directory is gone
+
+
+def _fake_tesseract(tmp_path, monkeypatch, body: str) -> None:
+    script = tmp_path / "tesseract"
+    script.write_text(
+        "#!/bin/sh\n"
+        'case "$1" in --list-langs) printf "List\\neng\\njpn\\n";; '
+        f"*) cat >/dev/null; {body};; esac\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr(ocr.pytesseract.pytesseract, "tesseract_cmd", str(script))
+
+
+def test_child_runs_under_a_memory_limit(tmp_path, monkeypatch):
+    # The child answers one TSV word: its own address-space limit in KiB.
+    row = "\\t".join(["5", "1", "1", "1", "1", "1", "0", "0", "1", "1", "90"])
+    _fake_tesseract(tmp_path, monkeypatch, f'printf "h\\n{row}\\t%s\\n" "$(ulimit -v)"')
+    reading = ocr.read(screening.prepare(card_back()), lang="jpn")
+    assert reading.text == str(ocr.MEMORY_LIMIT // 1024)
+
+
+def test_child_cannot_write_files(tmp_path, monkeypatch):
+    target = tmp_path / "written"
+    _fake_tesseract(tmp_path, monkeypatch, f"echo leaked > {target}")
+    with pytest.raises(ocr.OcrUnavailable):
+        ocr.read(screening.prepare(card_back()), lang="jpn")
+    assert not target.exists() or target.read_bytes() == b""
+
+
+def test_nothing_read_reaches_the_database_logs_redis_or_temp_files(
+    participant, caplog, monkeypatch, tmp_path
+):
+    data, insurer = notice(insurer_valid=False)
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
+    caplog.set_level(logging.DEBUG)
+    document = intake.accept(participant, "notice", data)
+    # The number was read (its check digit failed), yet it is nowhere but in the ciphertext.
+    assert "insurer_check_failed" in document.flags
+    assert insurer not in caplog.text
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 (names from introspection)
+            assert insurer not in repr(cursor.fetchall()), table
+    import redis
+
+    client = redis.Redis.from_url(django_settings.REDIS_URL)
+    for key in client.scan_iter(count=500):
+        assert insurer.encode() not in key
+        if client.type(key) == b"string":
+            assert insurer.encode() not in (client.get(key) or b"")
+    assert list(private_tmp.iterdir()) == []
+    assert not any(name.startswith("ocr-") for name in os.listdir(tempfile.gettempdir()))
+
+
+def test_blank_picture_spends_no_ocr_pass(monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("no pass expected")
+
+    monkeypatch.setattr(ocr, "read", fail)
+    out = io.BytesIO()
+    from PIL import Image
+
+    Image.new("RGB", (800, 600), (200, 120, 40)).save(out, "JPEG")
+    result = screening.screen_pages([out.getvalue()], names=[NAME], expects_name=True)
+    assert result.screened
+    assert result.flags == ["unreadable"]
+
+
+def test_reviewer_sees_which_screen_ran_and_the_not_screened_flag(
+    participant, teacher, monkeypatch
+):
+    from django.test import Client
+
+    from documents.review_views import FLAG_HELP
+
+    monkeypatch.setattr(ocr.pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    document = intake.accept(participant, "notice", card_back(valid=False))
+    client = Client()
+    client.force_login(teacher)
+    page = client.get(f"/documents/{document.uuid}/").content.decode()
+    assert 'data-screen="none"' in page
+    assert "未確認（文字認識できず）" in page
+    assert 'data-flag="not_screened"' in page
+    assert str(FLAG_HELP["not_screened"]) in page
