@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import importlib
 
 import pytest
-from django.apps import apps
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -118,23 +116,6 @@ def test_a_stored_far_future_trip_breaks_no_page(client, school, teacher, school
     assert client.get(reverse("trips:detail", args=[trip.pk])).status_code == 200
     client.force_login(school_admin)
     assert client.get(reverse("retention:dashboard")).status_code == 200
-
-
-def test_migration_brings_stored_dates_into_range(school):
-    migration = importlib.import_module("trips.migrations.0003_trip_dates_in_range")
-    far = TripFactory(school=school, start_date=D(2027, 5, 10), end_date=D(2027, 5, 12))
-    old = TripFactory(school=school, start_date=D(2027, 5, 10), end_date=D(2027, 5, 12))
-    fine = TripFactory(school=school, start_date=D(2027, 5, 10), end_date=D(2027, 5, 12))
-    with unchecked_trip_dates():
-        Trip.objects.filter(pk=far.pk).update(end_date=D(9999, 12, 31))
-        Trip.objects.filter(pk=old.pk).update(start_date=D(1990, 1, 1), end_date=D(1990, 1, 3))
-    migration.bring_dates_into_range(apps, None)
-    rows = Trip.objects.values_list("pk", "start_date", "end_date")
-    dates = {pk: (start, end) for pk, start, end in rows}
-    # Shortened, never lengthened: the documents of these trips are purged sooner.
-    assert dates[far.pk] == (D(2027, 5, 10), D(2027, 6, 9))
-    assert dates[old.pk] == (D(2000, 1, 1), D(2000, 1, 1))
-    assert dates[fine.pk] == (D(2027, 5, 10), D(2027, 5, 12))
 
 
 # --- moving dates -----------------------------------------------------------------------------
