@@ -10,7 +10,7 @@ from retention import purge
 from retention.models import DeletionCertificate
 from schools.models import AuditEvent
 from tests import factories
-from tests.retention.conftest import filled_trip, store_document
+from tests.retention.conftest import filled_trip
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def boards(db):
     live = {}
     for key, school in schools.items():
         trip = filled_trip(school, participants=1, days_ago=-5, title=f"旅行 {key}")
-        live[key] = store_document(factories.ParticipantFactory(trip=trip))
+        live[key] = factories.DocumentFactory(participant=factories.ParticipantFactory(trip=trip))
     return board_a, board_b, schools, live
 
 
