@@ -13,11 +13,13 @@ What is read is returned to the caller only: never logged, never stored.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -106,12 +108,15 @@ def read(
             )
         except OSError:
             raise OcrUnavailable("ocr_unavailable") from None
-        try:
-            out, _ = process.communicate(buffer.getvalue(), timeout=timeout or WALL_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
-            process.communicate()
-            raise OcrUnavailable("ocr_timeout") from None
+        # `with` closes the pipes and reaps the child on every path, the timeout included.
+        with process:
+            try:
+                out, _ = process.communicate(buffer.getvalue(), timeout=timeout or WALL_SECONDS)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.communicate()
+                raise OcrUnavailable("ocr_timeout") from None
         if process.returncode != 0:
             raise OcrUnavailable("ocr_unavailable")
     finally:
