@@ -116,7 +116,7 @@ def screen_image(image: Image.Image, *, names: Iterable[str], expects_name: bool
     if _is_card_face(text):
         return Screening(refusal="my_number_card")
     digits = ""
-    if best is not None and _wants_digit_pass(text):
+    if best is not None and _wants_digit_pass(text, best):
         digits = _read_digits(best_turned, best)
         if guards.contains_my_number(digits):
             return Screening(refusal="my_number")
@@ -167,11 +167,17 @@ def _insurer_reread_ok(text: str, digits: str) -> bool:
     return False
 
 
-def _wants_digit_pass(text: str) -> bool:
+def _wants_digit_pass(text: str, reading: ocr.Reading) -> bool:
+    """The 個人番号 label, or a long digit run on a page read with some confidence.
+
+    A digits-only pass over noise (a textured surface, a blurred background) reads digits
+    everywhere, and one chain in eleven has a valid check digit: without the label, such a pass
+    is only worth running on a page the Japanese pass could actually read.
+    """
     normalised = guards.normalise_text(text)
-    return any(label in normalised for label in _NUMBER_LABEL) or bool(
-        _DIGIT_RUN.search(normalised)
-    )
+    if any(label in normalised for label in _NUMBER_LABEL):
+        return True
+    return reading.confidence >= GOOD_CONFIDENCE and bool(_DIGIT_RUN.search(normalised))
 
 
 def _quality(reading: ocr.Reading) -> float:

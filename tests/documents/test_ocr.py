@@ -220,3 +220,18 @@ def test_reviewer_sees_which_screen_ran_and_the_not_screened_flag(
     assert "未確認（文字認識できず）" in page
     assert 'data-flag="not_screened"' in page
     assert str(FLAG_HELP["not_screened"]) in page
+
+
+@pytest.mark.slow
+def test_a_noisy_photo_is_not_refused_as_a_my_number(participant):
+    """Digits read from noise (a textured surface) are no number: one chain in eleven has a
+    valid check digit, so a digits-only pass runs only on a readable page or beside 個人番号."""
+    from PIL import Image
+
+    noise = Image.effect_noise((750, 1000), 40).convert("RGB")
+    tint = Image.linear_gradient("L").resize((1500, 2000)).convert("RGB")
+    photo = Image.blend(noise.resize((1500, 2000), Image.Resampling.BILINEAR), tint, 0.3)
+    out = io.BytesIO()
+    photo.save(out, "JPEG", quality=85)
+    document = intake.accept(participant, "notice", out.getvalue())
+    assert document.screen == Screen.OCR
