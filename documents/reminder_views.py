@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from schools.audit import record
 
@@ -40,7 +40,7 @@ def remind_missing(request: HttpRequest, trip_pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_POST  # it issues missing links and audits the export: never on a prefetch or crawl
 def links_csv(request: HttpRequest, trip_pk: int) -> HttpResponse:
     """Student number, name and private URL per participant, for a school–home messaging app."""
     trip = trip_for_links(request.user, trip_pk)
@@ -52,7 +52,7 @@ def links_csv(request: HttpRequest, trip_pk: int) -> HttpResponse:
     writer.writerow([_("学籍番号"), _("氏名"), _("提出用リンク")])
     for participant, link in pairs:
         student = participant.student
-        writer.writerow([student.student_number, student.name, links.url_for(link)])
+        writer.writerow([_cell(student.student_number), _cell(student.name), links.url_for(link)])
     record(
         "links_exported",
         actor=request.user,
@@ -66,3 +66,8 @@ def links_csv(request: HttpRequest, trip_pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="links-trip-{trip.pk}.csv"'
     add_never_cache_headers(response)
     return response
+
+
+def _cell(value: str) -> str:
+    """A roster value as spreadsheet text: a leading =, +, - or @ would run as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -116,7 +116,7 @@ def test_remind_is_refused_to_nurse_and_hidden_from_outsiders(client, trip, nurs
 
 def test_links_csv_lists_number_name_and_url_and_is_audited(client, trip, teacher, participant):
     client.force_login(teacher)
-    response = client.get(f"/documents/trip/{trip.pk}/links.csv")
+    response = client.post(f"/documents/trip/{trip.pk}/links.csv")
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     text = response.content.decode("utf-8-sig")
@@ -138,7 +138,25 @@ def test_links_csv_warning_is_on_the_documents_page(client, trip, teacher):
 
 def test_links_csv_hidden_from_outsiders(client, trip, outsider):
     client.force_login(outsider)
-    assert client.get(f"/documents/trip/{trip.pk}/links.csv").status_code == 404
+    assert client.post(f"/documents/trip/{trip.pk}/links.csv").status_code == 404
+
+
+def test_links_csv_is_never_made_by_a_get(client, trip, teacher, participant):
+    """Like the letters: a GET (prefetch, crawler) issues no link and audits nothing."""
+    from documents.models import UploadLink
+
+    client.force_login(teacher)
+    assert client.get(f"/documents/trip/{trip.pk}/links.csv").status_code == 405
+    assert not UploadLink.objects.exists()
+    assert not AuditEvent.objects.filter(action="links_exported").exists()
+
+
+def test_links_csv_cells_cannot_run_as_formulas(client, trip, teacher, participant):
+    participant.student.name = "=HYPERLINK(1)"
+    participant.student.save(update_fields=["name"])
+    client.force_login(teacher)
+    text = client.post(f"/documents/trip/{trip.pk}/links.csv").content.decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in text
 
 
 def test_deadline_on_guardian_page(client, trip, upload_url):
