@@ -45,15 +45,31 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}") from exc
 
 
+def env_list(name: str, default: str = "") -> list[str]:
+    """A comma-separated variable (ALLOWED_HOSTS, ADMINS, ...), stripped, blanks dropped."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
 def env_secret(name: str) -> str | None:
-    """A secret from NAME, or from the file named by NAME_FILE (Docker/systemd credentials)."""
+    """A secret from NAME, or from the file named by NAME_FILE (Docker/systemd credentials).
+
+    A NAME_FILE that cannot be read, or is empty, is a configuration error naming the variable:
+    quietly reading "no secret" would hide a mistyped path until the site fails somewhere else.
+    """
     value = os.environ.get(name)
     if value:
         return value.strip()
     path = os.environ.get(f"{name}_FILE")
-    if path:
-        return Path(path).read_text(encoding="utf-8").strip()
-    return None
+    if not path:
+        return None
+    try:
+        value = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {reason}") from exc
+    if not value:
+        raise ImproperlyConfigured(f"{name}_FILE={path!r} is empty")
+    return value
 
 
 def _development_secret(path: Path, make: callable) -> str:
@@ -109,14 +125,8 @@ else:
 # A monitor reads /retention/status.json with "Authorization: Bearer <STATUS_TOKEN>".
 STATUS_TOKEN = env_secret("STATUS_TOKEN") or ""
 
-ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "").split(",")
-    if h.strip()
-]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/")
 # How many reverse proxies in front of the site append to X-Forwarded-For (schools/clientip.py).
 # 0: the header is ignored and REMOTE_ADDR is the client (a forged header changes nothing).
@@ -471,7 +481,7 @@ EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "schooltrips@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-ADMINS = [("ops", a.strip()) for a in os.environ.get("ADMINS", "").split(",") if a.strip()]
+ADMINS = [("ops", address) for address in env_list("ADMINS")]
 
 # --- Logging: one filter redacts tokens and long digit runs from every record; each line
 # carries the request's id. LOG_FORMAT=json (the default in production) writes JSON lines.

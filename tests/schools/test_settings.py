@@ -118,3 +118,23 @@ def test_forwarded_proto_is_trusted_only_behind_a_proxy(tmp_path, proxies, expec
     result = _run(code, tmp_path, **_production_env(NUM_PROXIES=proxies))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+@pytest.mark.parametrize("problem", ["missing", "empty"])
+def test_unreadable_secret_file_names_the_variable(tmp_path, problem):
+    secret_file = tmp_path / "vault_keys"
+    if problem == "empty":
+        secret_file.write_text("\n")
+    env = _production_env(VAULT_KEYS="", VAULT_KEYS_FILE=str(secret_file))
+    result = _run(PRINT_DB, tmp_path, **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "VAULT_KEYS_FILE" in result.stderr
+
+
+def test_comma_lists_drop_blanks_and_spaces(tmp_path):
+    code = SETUP + "print(s.ALLOWED_HOSTS, s.ADMINS)"
+    env = _production_env(ALLOWED_HOSTS=" a.example.jp, ,b.example.jp,", ADMINS="ops@example.jp,")
+    result = _run(code, tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['a.example.jp', 'b.example.jp'] [('ops', 'ops@example.jp')]"
