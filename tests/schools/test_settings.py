@@ -120,16 +120,18 @@ def test_forwarded_proto_is_trusted_only_behind_a_proxy(tmp_path, proxies, expec
     assert result.stdout.strip() == expected
 
 
-@pytest.mark.parametrize("problem", ["missing", "empty"])
-def test_unreadable_secret_file_names_the_variable(tmp_path, problem):
+@pytest.mark.parametrize(
+    ("problem", "message"), [("missing", "cannot be read"), ("empty", "is empty")]
+)
+def test_unreadable_secret_file_names_the_variable(tmp_path, problem, message):
     secret_file = tmp_path / "vault_keys"
     if problem == "empty":
         secret_file.write_text("\n")
-    env = _production_env(VAULT_KEYS="", VAULT_KEYS_FILE=str(secret_file))
+    # In development an empty or missing file used to fall back to a generated key silently.
+    env = {"DJANGO_DEBUG": "1", "VAULT_KEYS": "", "VAULT_KEYS_FILE": str(secret_file)}
     result = _run(PRINT_DB, tmp_path, **env)
     assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
-    assert "VAULT_KEYS_FILE" in result.stderr
+    assert f"ImproperlyConfigured: VAULT_KEYS_FILE={str(secret_file)!r} {message}" in result.stderr
 
 
 def test_comma_lists_drop_blanks_and_spaces(tmp_path):
