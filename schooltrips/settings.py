@@ -73,14 +73,23 @@ def env_secret(name: str) -> str | None:
 
 
 def _development_secret(path: Path, make: callable) -> str:
-    """Generate a secret once into DATA_DIR so restarts keep sessions and vault files readable."""
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    value = make()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(value + "\n")
-    return value
+    """Generate a secret once into DATA_DIR so restarts keep sessions and vault files readable.
+
+    `make run` starts web, workers and beat at once: the file is written whole under a private
+    name and linked into place, so a process that loses the race reads the winner's secret,
+    never a half-written file.
+    """
+    if not path.exists():
+        fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(make() + "\n")
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process linked its secret first: everyone uses that one
+        finally:
+            os.unlink(draft)
+    return path.read_text(encoding="utf-8").strip()
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)

@@ -57,6 +57,52 @@ def test_settings_default_to_sqlite_in_data_dir(tmp_path):
     assert (tmp_path / "data" / "vault_keys").exists()
 
 
+def test_processes_starting_together_share_one_development_secret(tmp_path):
+    """`make run` starts web, workers and beat at once on an empty DATA_DIR: none may crash on
+    the secret another is writing, and all must end up with the same keys."""
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "VAULT_KEYS"}}
+    base.update(DATA_DIR=str(tmp_path / "data"), DJANGO_SETTINGS_MODULE="schooltrips.settings")
+    code = (
+        "import hashlib; from django.conf import settings as s;"
+        " print(hashlib.sha256((s.SECRET_KEY + s.VAULT_KEYS).encode()).hexdigest())"
+    )
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=base,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    results = [process.communicate(timeout=120) for process in started]
+    assert [process.returncode for process in started] == [0] * 6, [err for _, err in results]
+    assert len({out.strip() for out, _ in results}) == 1
+    # Only the two secrets remain: no draft left behind by a process that lost the race.
+    assert sorted(p.name for p in (tmp_path / "data").iterdir() if p.is_file()) == [
+        "secret_key",
+        "vault_keys",
+    ]
+
+
+def test_a_secret_written_meanwhile_by_another_process_is_the_one_used(tmp_path):
+    """The race `make run` hits: between "no file yet" and writing it, another process wins."""
+    from schooltrips.settings import _development_secret
+
+    folder = tmp_path / "secrets"
+    folder.mkdir()
+    path = folder / "secret_key"
+
+    def make_while_another_process_wins() -> str:
+        path.write_text("the winner's secret\n")
+        return "the loser's secret"
+
+    assert _development_secret(path, make_while_another_process_wins) == "the winner's secret"
+    assert [p.name for p in folder.iterdir()] == ["secret_key"]
+
+
 def test_settings_use_postgresql_when_database_url_is_set(tmp_path):
     result = _run(PRINT_DB, tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:5432/x")
     assert result.returncode == 0, result.stderr
