@@ -17,7 +17,7 @@ RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-ipaex
 	qpdf redis-server redis-tools gettext
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
 
-.PHONY: run test test-fast lint format bench messages makemessages system-run system-test redis clean
+.PHONY: run test test-fast lint format bench messages makemessages data-dir system-run system-test redis clean
 
 # --- Setup -----------------------------------------------------------------------------------
 define install_missing
@@ -61,15 +61,19 @@ redis:
 	  sleep 1; \
 	fi
 
+# DATA_DIR's folders and, in development, its secrets: settings create nothing on import.
+data-dir: $(VENV)/.installed
+	@$(PY) manage.py prepare_data_dir -v0
+
 # --- The two commands ------------------------------------------------------------------------
-run: system-run $(VENV)/.installed messages redis
+run: system-run $(VENV)/.installed messages data-dir redis
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (web, worker and beat; Ctrl-C stops all)"
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
 
-test: system-test $(VENV)/.installed messages redis
+test: system-test $(VENV)/.installed messages data-dir redis
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py collectstatic --noinput -v0
 	npm ci --no-audit --no-fund  # axe-core for the accessibility tests (never served)
@@ -77,7 +81,7 @@ test: system-test $(VENV)/.installed messages redis
 
 # The development loop: every core, without the browser and real-worker tests (`make test` runs
 # those too, as CI does).
-test-fast: $(VENV)/.installed messages redis
+test-fast: $(VENV)/.installed messages data-dir redis
 	$(PY) manage.py collectstatic --noinput -v0
 	$(VENV)/bin/pytest -n auto -m "not browser and not worker" $(PYTEST_ARGS)
 
@@ -89,7 +93,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: system-test $(VENV)/.installed messages redis
+bench: system-test $(VENV)/.installed messages data-dir redis
 	@for script in bench/bench_*.py; do $(PY) $$script || exit 1; done
 
 clean:

@@ -38,6 +38,9 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 import django  # noqa: E402
 
+from schooltrips import datadir  # noqa: E402
+
+datadir.prepare(Path(_tmp.name), development=True)
 django.setup()
 
 import psutil  # noqa: E402

@@ -37,6 +37,9 @@ def _setup_django(data_dir: str) -> None:
     sys.path.insert(0, str(ROOT))
     import django
 
+    from schooltrips import datadir
+
+    datadir.prepare(Path(data_dir), development=True)
     django.setup()
 
 

@@ -28,6 +28,9 @@ def main() -> None:
     try:
         import django
 
+        from schooltrips import datadir
+
+        datadir.prepare(Path(data_dir), development=True)
         django.setup()
         from django.core.management import call_command
 

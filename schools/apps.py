@@ -5,4 +5,4 @@ class SchoolsConfig(AppConfig):
     name = "schools"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401

@@ -6,11 +6,8 @@ Production sets DJANGO_DEBUG=0 and must then provide SECRET_KEY and VAULT_KEYS (
 
 from __future__ import annotations
 
-import base64
 import datetime
 import os
-import secrets
-import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -18,6 +15,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from schooltrips import datadir
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -72,55 +71,23 @@ def env_secret(name: str) -> str | None:
     return value
 
 
-def _development_secret(path: Path, make: callable) -> str:
-    """Generate a secret once into DATA_DIR so restarts keep sessions and vault files readable.
-
-    `make run` starts web, workers and beat at once: the file is written whole under a private
-    name and linked into place, so a process that loses the race reads the winner's secret,
-    never a half-written file.
-    """
-    if not path.exists():
-        fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(make() + "\n")
-            os.link(draft, path)
-        except FileExistsError:
-            pass  # another process linked its secret first: everyone uses that one
-        finally:
-            os.unlink(draft)
-    return path.read_text(encoding="utf-8").strip()
-
-
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
-# pytest (which sets PYTEST_VERSION) gets a private DATA_DIR unless one is given, so a test run
-# never reads or leaves files in the development data.
-UNDER_PYTEST = bool(os.environ.get("PYTEST_VERSION"))
-if UNDER_PYTEST and not os.environ.get("DATA_DIR"):
-    os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="schooltrips-test-")
+# Importing settings creates nothing: DATA_DIR's folders and development secrets are made by
+# `manage.py prepare_data_dir` (schooltrips/datadir.py), which `make run` and the deploy units run.
 DATA_DIR = Path(os.environ.get("DATA_DIR") or BASE_DIR / "var").resolve()
-DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-VAULT_DIR = DATA_DIR / "vault"
-VAULT_DIR.mkdir(mode=0o700, exist_ok=True)
-FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
-Path(FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, exist_ok=True)
-# Plaintext pages of packet builds, one folder per trip (packet-work/trip-<id>/), so the purge
-# and the sweep can find what a killed build left behind (packets/work.py).
-PACKET_TEMP_DIR = str(DATA_DIR / "packet-work")
+VAULT_DIR = datadir.vault_dir(DATA_DIR)
+FILE_UPLOAD_TEMP_DIR = str(datadir.upload_temp_dir(DATA_DIR))
+PACKET_TEMP_DIR = str(datadir.packet_temp_dir(DATA_DIR))
 
 SECRET_KEY = env_secret("SECRET_KEY")
 # VAULT_KEYS: comma-separated "key_id:base64(32 bytes)", newest first. The newest wraps new
 # data keys; every listed key can unwrap (so rotation is a re-wrap, never a file rewrite).
 VAULT_KEYS = env_secret("VAULT_KEYS")
 if DEBUG:
-    SECRET_KEY = SECRET_KEY or _development_secret(
-        DATA_DIR / "secret_key", lambda: secrets.token_urlsafe(50)
-    )
-    VAULT_KEYS = VAULT_KEYS or _development_secret(
-        DATA_DIR / "vault_keys",
-        lambda: "dev1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
-    )
+    # Missing until prepare_data_dir has run: the system check schools.E001 says so.
+    SECRET_KEY = SECRET_KEY or datadir.read_secret(DATA_DIR / datadir.SECRET_KEY_FILE)
+    VAULT_KEYS = VAULT_KEYS or datadir.read_secret(DATA_DIR / datadir.VAULT_KEYS_FILE)
 else:
     if not SECRET_KEY:
         raise ImproperlyConfigured(
@@ -130,6 +97,16 @@ else:
         raise ImproperlyConfigured(
             "VAULT_KEYS (or VAULT_KEYS_FILE) is required when DJANGO_DEBUG=0"
         )
+
+# Files pages of a build are drawn with (embedded and subset in every packet), and the qpdf that
+# joins them; Debian's packages by default (fonts-ipaexfont-gothic, qpdf).
+PACKET_FONT_PATH = os.environ.get(
+    "PACKET_FONT_PATH", "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
+)
+QPDF_PATH = os.environ.get("QPDF_PATH", "qpdf")
+# Reconciliation leaves vault files without a row alone until they are this old: an upload or
+# build may have written its file and not yet committed its row (retention/files.py).
+RETENTION_ORPHAN_SAFETY_AGE = datetime.timedelta(hours=6)
 
 # A monitor reads /retention/status.json with "Authorization: Bearer <STATUS_TOKEN>".
 STATUS_TOKEN = env_secret("STATUS_TOKEN") or ""
@@ -208,13 +185,11 @@ TEMPLATES = [
 # --- Database: SQLite in DATA_DIR unless DATABASE_URL is set (PostgreSQL in production/CI).
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    # Tests close connections after each request: live-server threads must not hold the test
-    # database open at teardown.
     DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if UNDER_PYTEST else 60)
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60)
+        )
     }
-    if os.environ.get("TEST_DATABASE_NAME"):
-        DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 else:
     DATABASES = {
         "default": {
@@ -447,7 +422,6 @@ MEDIA_URL = "/media/"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at start-up when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # --- Language and time: Japanese first, school dates in Asia/Tokyo.
@@ -525,6 +499,3 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
-
-# Tests and the browser suite look for Chromium here (Debian's package).
-CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

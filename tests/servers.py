@@ -12,11 +12,18 @@ from pathlib import Path
 
 from django.conf import settings
 
+from schooltrips import datadir
+
 
 def site_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    """The environment of a process of a test site (SQLite in data_dir, the shared Redis)."""
+    """The environment of a process of a test site (SQLite in data_dir, the shared Redis).
+
+    data_dir is prepared as `make run` prepares var/ (folders, development secrets), since the
+    site's settings create nothing themselves.
+    """
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_NAME")}
     env.update(DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="schooltrips.settings", **extra)
+    datadir.prepare(Path(data_dir), development=env.get("DJANGO_DEBUG", "1") != "0")
     return env
 
 

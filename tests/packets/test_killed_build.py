@@ -15,6 +15,8 @@ import time
 import pytest
 from django.conf import settings
 
+from tests.servers import site_env
+
 SEED = """
 from tests import factories
 from tests.packets import samples
@@ -29,9 +31,7 @@ print(trip.pk)
 
 @pytest.mark.slow
 def test_a_killed_build_leaves_nothing_after_the_purge(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_NAME")}
-    env.update(DATA_DIR=str(tmp_path / "data"), DJANGO_SETTINGS_MODULE="schooltrips.settings")
-    env.pop("PYTEST_VERSION", None)
+    env = site_env(tmp_path / "data")
 
     def manage(*args: str) -> str:
         result = subprocess.run(

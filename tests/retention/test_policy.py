@@ -12,6 +12,7 @@ from retention.models import DeletionCertificate, PurgeReason
 from schools.models import MAX_GRACE_DAYS
 from tests import factories
 from tests.retention.conftest import filled_trip
+from tests.servers import site_env
 from trips import services as trip_services
 from trips.models import TOKYO, PurgeState
 
@@ -98,14 +99,12 @@ def test_every_beat_entry_names_a_registered_task_and_expires_before_the_next_ru
 
 def test_the_default_sqlite_database_runs_with_secure_delete(tmp_path):
     """Freed pages are overwritten, so purged rows leave no trace in the database file."""
-    import os
     import subprocess
     import sys
 
     from django.conf import settings as django_settings
 
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_NAME")}
-    env.update(DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="schooltrips.settings")
+    env = site_env(tmp_path)
     code = (
         "import django; django.setup(); from django.db import connection; "
         "c = connection.cursor(); c.execute('PRAGMA secure_delete'); print(c.fetchone()[0])"

@@ -14,6 +14,7 @@ from retention import purge
 from retention.models import DeletionCertificate, SweepRun, SweepStatus
 from schools.models import AuditEvent
 from tests.retention.conftest import filled_trip, vault_files
+from tests.servers import site_env
 from trips.models import PurgeState, Trip
 
 
@@ -108,13 +109,11 @@ print(DeletionCertificate.objects.count(), events.filter(action="purge_completed
 def _processes_race(tmp_path):
     """SQLite: two `purge_expired` processes on one database file (the production set-up:
     IMMEDIATE transactions serialise writers; the loser finds the trip purged)."""
-    import os
     import sqlite3
     import subprocess
     import sys
 
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_NAME")}
-    env.update(DATA_DIR=str(tmp_path / "data"), DJANGO_SETTINGS_MODULE="schooltrips.settings")
+    env = site_env(tmp_path / "data")
     manage = [sys.executable, "manage.py"]
     cwd = settings.BASE_DIR
 

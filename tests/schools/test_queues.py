@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 
 from tests.conftest import require_redis
+from tests.servers import site_env
 
 ROUTES = {
     "packets.build": "packets",
@@ -98,12 +99,8 @@ class Site:
     """One SQLite site in tmp_path, driven only through processes, as production is."""
 
     def __init__(self, tmp_path: Path):
-        self.env = {
-            k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_NAME")
-        }
-        self.env.update(
-            DATA_DIR=str(tmp_path / "data"),
-            DJANGO_SETTINGS_MODULE="schooltrips.settings",
+        self.env = site_env(
+            tmp_path / "data",
             # A private key space on the shared Redis. A message whose worker died is handed
             # out again after this delay; like production's 3600 s, it must exceed the longest
             # task (here a build of a few seconds), or a live build would be run twice.

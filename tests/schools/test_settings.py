@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from schooltrips import datadir
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -30,6 +32,7 @@ def _run(code: str, tmp_path, **env) -> subprocess.CompletedProcess:
     )
 
 
+PREFIX = "from django.core.management import execute_from_command_line; "
 SETUP = "import django; django.setup(); from django.conf import settings as s; "
 PRINT_DB = SETUP + "print(s.DATABASES['default']['ENGINE'])"
 
@@ -47,24 +50,62 @@ def _production_env(**extra) -> dict:
     return env
 
 
-def test_settings_default_to_sqlite_in_data_dir(tmp_path):
+def _manage(tmp_path, *args: str, **env) -> subprocess.CompletedProcess:
+    return _run(
+        PREFIX + f"execute_from_command_line(['manage.py', *{list(args)!r}])", tmp_path, **env
+    )
+
+
+def test_importing_settings_creates_nothing(tmp_path):
     result = _run(PRINT_DB, tmp_path, DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "django.db.backends.sqlite3"
-    # Development secrets were generated once into DATA_DIR, private to the owner.
-    secret = tmp_path / "data" / "secret_key"
-    assert secret.exists() and (secret.stat().st_mode & 0o777) == 0o600
-    assert (tmp_path / "data" / "vault_keys").exists()
+    assert not (tmp_path / "data").exists()
 
 
-def test_processes_starting_together_share_one_development_secret(tmp_path):
-    """`make run` starts web, workers and beat at once on an empty DATA_DIR: none may crash on
-    the secret another is writing, and all must end up with the same keys."""
+def test_prepare_data_dir_makes_private_folders_and_development_secrets_once(tmp_path):
+    assert _manage(tmp_path, "prepare_data_dir", DJANGO_DEBUG="1").returncode == 0
+    data = tmp_path / "data"
+    assert sorted(p.name for p in data.iterdir()) == [
+        "packet-work", "secret_key", "tmp", "vault", "vault_keys",
+    ]  # fmt: skip
+    assert {p.stat().st_mode & 0o777 for p in data.iterdir()} == {0o600, 0o700}
+    assert data.stat().st_mode & 0o777 == 0o700
+    secret = (data / "secret_key").read_text()
+    # Run again (every `make run` does): the secrets are kept, or vault files become unreadable.
+    assert _manage(tmp_path, "prepare_data_dir", DJANGO_DEBUG="1").returncode == 0
+    assert (data / "secret_key").read_text() == secret
+    code = SETUP + "print(s.SECRET_KEY)"
+    assert _run(code, tmp_path, DJANGO_DEBUG="1").stdout.strip() == secret.strip()
+
+
+def test_production_prepare_writes_no_secret(tmp_path):
+    assert _manage(tmp_path, "prepare_data_dir", **_production_env()).returncode == 0
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["packet-work", "tmp", "vault"]
+
+
+def test_an_unprepared_data_dir_is_a_system_check_error_naming_the_command(tmp_path):
+    result = _manage(tmp_path, "check", DJANGO_DEBUG="1")
+    assert result.returncode != 0
+    assert "schools.E001" in result.stderr
+    assert "SECRET_KEY, VAULT_KEYS missing" in result.stderr
+    assert "manage.py prepare_data_dir" in result.stderr
+    assert _manage(tmp_path, "prepare_data_dir", DJANGO_DEBUG="1").returncode == 0
+    assert _manage(tmp_path, "check", DJANGO_DEBUG="1").returncode == 0
+
+
+def test_processes_preparing_together_share_one_development_secret(tmp_path):
+    """Two machines' units (or `make run` beside a test) may prepare one DATA_DIR at once: none
+    may crash on the secret another is writing, and all must end up with the same keys."""
     base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "VAULT_KEYS"}}
     base.update(DATA_DIR=str(tmp_path / "data"), DJANGO_SETTINGS_MODULE="schooltrips.settings")
     code = (
-        "import hashlib; from django.conf import settings as s;"
-        " print(hashlib.sha256((s.SECRET_KEY + s.VAULT_KEYS).encode()).hexdigest())"
+        "import hashlib; from django.core.management import call_command; import django;"
+        " django.setup(); call_command('prepare_data_dir', verbosity=0);"
+        " from schooltrips import datadir; from django.conf import settings as s;"
+        " keys = [datadir.read_secret(s.DATA_DIR / name)"
+        "         for name in (datadir.SECRET_KEY_FILE, datadir.VAULT_KEYS_FILE)];"
+        " print(hashlib.sha256(repr(keys).encode()).hexdigest())"
     )
     started = [
         subprocess.Popen(
@@ -88,9 +129,7 @@ def test_processes_starting_together_share_one_development_secret(tmp_path):
 
 
 def test_a_secret_written_meanwhile_by_another_process_is_the_one_used(tmp_path):
-    """The race `make run` hits: between "no file yet" and writing it, another process wins."""
-    from schooltrips.settings import _development_secret
-
+    """The race: between "no file yet" and writing it, another process wins."""
     folder = tmp_path / "secrets"
     folder.mkdir()
     path = folder / "secret_key"
@@ -99,7 +138,7 @@ def test_a_secret_written_meanwhile_by_another_process_is_the_one_used(tmp_path)
         path.write_text("the winner's secret\n")
         return "the loser's secret"
 
-    assert _development_secret(path, make_while_another_process_wins) == "the winner's secret"
+    assert datadir.write_secret_once(path, make_while_another_process_wins) == "the winner's secret"
     assert [p.name for p in folder.iterdir()] == ["secret_key"]
 
 

@@ -10,6 +10,8 @@ import sys
 import pytest
 from django.conf import settings
 
+from schooltrips import datadir
+
 PRINT_SITE_URL = (
     "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'schooltrips.settings');"
     " django.setup(); from django.conf import settings; print('url', settings.SITE_URL)"
@@ -22,6 +24,7 @@ def test_make_run_gives_the_worker_the_web_port(tmp_path):
         pytest.fail("make is required")
     env = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "PORT")}
     env["DATA_DIR"] = str(tmp_path / "data")
+    datadir.prepare(tmp_path / "data", development=True)  # as `make run` does before honcho
     # What `make run` exports to honcho for PORT=8123.
     exported = subprocess.run(
         ["make", "-s", "--no-print-directory", "-f", "Makefile", "-f", "-", "site-url",

@@ -6,7 +6,6 @@ logging is configured by Celery's start-up and not by the test runner (issue 14)
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import pytest
 from django.conf import settings
 
 from tests.conftest import require_redis
+from tests.servers import site_env
 
 SEED = """
 from tests import factories
@@ -41,15 +41,8 @@ print(link.pk, document.pk, links.url_for(link).rsplit("/u/", 1)[1].strip("/"))
 @pytest.mark.slow
 def test_worker_output_holds_no_token_name_or_reason(tmp_path):
     require_redis()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_NAME")}
-    env.update(
-        DATA_DIR=str(tmp_path / "data"),
-        DJANGO_SETTINGS_MODULE="schooltrips.settings",
-        DJANGO_DEBUG="1",
-        REDIS_URL=settings.REDIS_URL,
-    )
+    env = site_env(tmp_path / "data", DJANGO_DEBUG="1", REDIS_URL=settings.REDIS_URL)
     env.pop("EMAIL_BACKEND", None)
-    env.pop("PYTEST_VERSION", None)
 
     def manage(*args: str) -> str:
         result = subprocess.run(
