@@ -344,7 +344,7 @@ def _assemble(
         json.dump(job, handle)
     try:
         result = subprocess.run(
-            [getattr(settings, "QPDF_PATH", "qpdf"), f"--job-json-file={job_file}"],
+            [settings.QPDF_PATH, f"--job-json-file={job_file}"],
             capture_output=True,
             timeout=FRONT_MATTER_TIMEOUT,
             check=False,

@@ -39,14 +39,13 @@ from .models import CachedCover
 log = logging.getLogger(__name__)
 
 FONT_URL = "packet:/fonts/ipaexg.ttf"
-DEFAULT_FONT = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
 COVER_PAGES = 1
 
 __all__ = ["Cover", "cover_html", "font_path", "forget_trip_covers", "warm_up"]
 
 
 def font_path() -> str:
-    return getattr(settings, "PACKET_FONT_PATH", "") or DEFAULT_FONT
+    return settings.PACKET_FONT_PATH
 
 
 def organiser_name(trip) -> str:

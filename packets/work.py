@@ -1,7 +1,7 @@
 """Where a build's plaintext lives while it runs, and how it is removed whatever happens.
 
-Each build works in a 0700 `packet-*` directory under `trip-<id>/` in PACKET_TEMP_DIR (default:
-FILE_UPLOAD_TEMP_DIR in DATA_DIR). A build removes its own directory when it ends; a build killed
+Each build works in a 0700 `packet-*` directory under `trip-<id>/` in PACKET_TEMP_DIR
+(DATA_DIR/packet-work). A build removes its own directory when it ends; a build killed
 mid-way (SIGKILL, a lost worker) cannot, so the directory is findable by trip: the purge removes
 the trip's whole folder before it writes the certificate, the next build of the trip removes
 stale siblings, and the sweep's reconciliation removes every directory older than STALE_AFTER.
@@ -26,7 +26,7 @@ STALE_AFTER = datetime.timedelta(minutes=20)
 
 
 def work_root() -> Path:
-    return Path(getattr(settings, "PACKET_TEMP_DIR", None) or settings.FILE_UPLOAD_TEMP_DIR)
+    return Path(settings.PACKET_TEMP_DIR)
 
 
 def trip_work_dir(trip_id: int) -> Path:

@@ -23,8 +23,6 @@ from documents.models import PendingFileDeletion
 logger = logging.getLogger(__name__)
 
 BATCH = 500
-# An upload in flight saves its file a moment before its row commits: never touch younger files.
-DEFAULT_ORPHAN_SAFETY_AGE = datetime.timedelta(hours=6)
 
 
 def _batches(items: Iterable, size: int = BATCH) -> Iterator[list]:
@@ -78,7 +76,7 @@ def reconcile(
     """Delete vault files older than the safety age that no row points to; returns how many."""
     now = now or timezone.now()
     if safety_age is None:
-        safety_age = getattr(settings, "RETENTION_ORPHAN_SAFETY_AGE", DEFAULT_ORPHAN_SAFETY_AGE)
+        safety_age = settings.RETENTION_ORPHAN_SAFETY_AGE
     cutoff = now - safety_age
     storage = vault.storage()
     fields = vault_reference_fields()
