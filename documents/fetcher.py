@@ -19,7 +19,7 @@ class RefusedURL(ValueError):
 
 def make_fetcher(resources: dict[str, str] | None = None):
     """A WeasyPrint URL fetcher serving `resources` ({url: local path}) and nothing else."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: PLC0415 (WeasyPrint costs ~1 s to import: only what renders pays it)
 
     allowed = dict(resources or {})
 

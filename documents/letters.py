@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import qrcode
+import qrcode.image.svg
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -13,15 +15,12 @@ from .models import UploadLink
 
 
 def _qr_svg(url: str) -> str:
-    import qrcode
-    import qrcode.image.svg
-
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     return image.to_string(encoding="unicode")
 
 
 def render_letters(trip: Trip, pairs: list[tuple[Participant, UploadLink]]) -> bytes:
-    import weasyprint
+    import weasyprint  # noqa: PLC0415 (WeasyPrint costs ~1 s to import: only what renders pays it)
 
     with translation.override("ja"):
         pages = [

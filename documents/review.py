@@ -9,6 +9,7 @@ from schools.audit import record
 from trips.models import ParticipantState, PurgeState, Trip
 
 from .models import Document, ReviewState
+from .tasks import send_rejection
 
 
 class ReviewRefused(Exception):
@@ -56,8 +57,6 @@ def accept_document(document: Document, user, *, role: str = "") -> Document:
 
 def reject_document(document: Document, user, reason: str, *, role: str = "") -> Document:
     """The reason goes to the guardian by e-mail and on the upload page, never to the audit."""
-    from .tasks import send_rejection
-
     with transaction.atomic():
         _decide(document, user, ReviewState.REJECTED, reason.strip(), role=role)
         send_rejection.delay_on_commit(document_id=document.pk)

@@ -7,6 +7,9 @@ import smtplib
 
 from celery import shared_task
 
+from . import mail, reminders
+from .models import Document, Reminder, UploadLink
+
 log = logging.getLogger(__name__)
 
 
@@ -18,9 +21,6 @@ log = logging.getLogger(__name__)
     ignore_result=True,
 )
 def send_invitation(*, link_id: int) -> None:
-    from . import mail
-    from .models import UploadLink
-
     link = UploadLink.objects.filter(pk=link_id, revoked_at__isnull=True).first()
     if link is None:
         log.info("invitation skipped: link %s gone or revoked", link_id)
@@ -36,9 +36,6 @@ def send_invitation(*, link_id: int) -> None:
     ignore_result=True,
 )
 def send_rejection(*, document_id: int) -> None:
-    from . import mail
-    from .models import Document
-
     document = Document.objects.filter(pk=document_id).first()
     if document is None:
         log.info("rejection notice skipped: document %s gone", document_id)
@@ -48,8 +45,6 @@ def send_rejection(*, document_id: int) -> None:
 
 @shared_task(name="documents.send_deadline_reminders", ignore_result=True)
 def send_deadline_reminders() -> None:
-    from . import reminders
-
     queued = reminders.sweep()
     log.info("deadline reminders queued: %d", queued)
 
@@ -62,9 +57,6 @@ def send_deadline_reminders() -> None:
     ignore_result=True,
 )
 def send_reminder(*, reminder_id: int) -> None:
-    from . import reminders
-    from .models import Reminder
-
     reminder = Reminder.objects.filter(pk=reminder_id).first()
     if reminder is None:
         log.info("reminder skipped: %s gone", reminder_id)

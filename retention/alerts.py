@@ -9,15 +9,16 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import mail_admins, send_mail
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from packets.models import PaperCopy
 from schools.audit import record
 from schools.models import Membership, Role
-from trips.models import Trip
+from trips.models import PurgeState, Trip
 
 logger = logging.getLogger(__name__)
 
@@ -112,11 +113,6 @@ def remind_outstanding_paper_copies(today=None) -> int:
     At most once per school day, even if two beats run (a cache flag marks the day as done).
     Returns how many trips were reminded about.
     """
-    from django.core.cache import cache
-    from django.utils import timezone
-
-    from trips.models import PurgeState
-
     today = today or timezone.localdate()
     if not cache.add(f"retention:shred-reminder:{today.isoformat()}", 1, timeout=2 * 86400):
         return 0

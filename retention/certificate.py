@@ -31,7 +31,7 @@ def make_fetcher():
 
 
 def render_certificate(certificate: DeletionCertificate) -> bytes:
-    import weasyprint
+    import weasyprint  # noqa: PLC0415 (WeasyPrint costs ~1 s to import: only what renders pays it)
 
     trip = certificate.trip
     with translation.override(settings.LANGUAGE_CODE):

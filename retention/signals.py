@@ -7,6 +7,8 @@ from django.dispatch import receiver
 
 from trips.models import PurgeState, Trip
 
+from .tasks import purge_cancelled
+
 
 @receiver(post_save, sender=Trip, dispatch_uid="retention_purge_cancelled_trip")
 def purge_when_cancelled(sender, instance: Trip, created: bool, update_fields=None, **kwargs):
@@ -14,6 +16,4 @@ def purge_when_cancelled(sender, instance: Trip, created: bool, update_fields=No
         return
     if update_fields is not None and "cancelled_at" not in update_fields:
         return
-    from .tasks import purge_cancelled
-
     purge_cancelled.delay_on_commit(trip_id=instance.pk)

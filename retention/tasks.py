@@ -6,7 +6,9 @@ import logging
 
 from celery import shared_task
 
-from . import purge
+from trips.models import Trip
+
+from . import alerts, purge
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +30,6 @@ def sweep() -> None:
 @shared_task(name="retention.purge_cancelled", ignore_result=True)
 def purge_cancelled(*, trip_id: int) -> None:
     """A cancelled trip is due at once: run the same sweep now instead of waiting for beat."""
-    from trips.models import Trip
-
     if not Trip.objects.filter(pk=trip_id, cancelled_at__isnull=False).exists():
         logger.info("purge_cancelled: trip %s is gone or not cancelled", trip_id)
         return
@@ -39,7 +39,5 @@ def purge_cancelled(*, trip_id: int) -> None:
 @shared_task(name="retention.remind_shredding", ignore_result=True)
 def remind_shredding() -> None:
     """Daily: teachers still holding printed copies of purged trips are asked again."""
-    from . import alerts
-
     trips = alerts.remind_outstanding_paper_copies()
     logger.info("shredding reminders sent for %s trips", trips)

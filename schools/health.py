@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
+import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
+
+from .tasks import HEARTBEAT_KEY
 
 
 def check_database() -> str | None:
@@ -17,8 +23,6 @@ def check_database() -> str | None:
 
 
 def check_broker() -> str | None:
-    import redis
-
     try:
         client = redis.Redis.from_url(
             settings.CELERY_BROKER_URL, socket_connect_timeout=2, socket_timeout=2
@@ -32,7 +36,7 @@ def check_broker() -> str | None:
 def check_pdf_fonts() -> str | None:
     """WeasyPrint subsets CJK fonts fast only with libharfbuzz-subset (DESIGN.md §3)."""
     try:
-        from weasyprint.pdf import fonts
+        from weasyprint.pdf import fonts  # noqa: PLC0415 (WeasyPrint costs ~1 s to import: only what renders pays it)
     except Exception:
         return "weasyprint"
     return None if fonts.harfbuzz_subset is not None else "harfbuzz_subset"
@@ -43,12 +47,6 @@ def beat_age() -> float | None:
 
     Past ~10 minutes beat or the maintenance workers are down: the hourly purge is not running.
     """
-    import time
-
-    from django.core.cache import cache
-
-    from .tasks import HEARTBEAT_KEY
-
     try:
         last = cache.get(HEARTBEAT_KEY)
     except Exception:  # the cache is Redis: a broker failure is reported by check_broker

@@ -5,6 +5,8 @@ import time
 from celery import shared_task
 from django.core.cache import cache
 
+from . import lockout
+
 HEARTBEAT_KEY = "heartbeat:last"
 
 
@@ -22,6 +24,4 @@ def ping(*, value: int) -> int:
 
 @shared_task(name="schools.prune_login_records", ignore_result=True)
 def prune_login_records() -> None:
-    from .lockout import prune_login_records as prune
-
-    prune()
+    lockout.prune_login_records()

@@ -1,9 +1,12 @@
 """The Celery app: Redis broker, JSON only, tasks enqueued after commit (DjangoTask)."""
 
+import logging
 import os
+from logging.config import dictConfig
 
 from celery import Celery
 from celery.signals import setup_logging
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "schooltrips.settings")
 
@@ -20,11 +23,6 @@ def use_django_logging(loglevel=None, logfile=None, **kwargs) -> None:
     lack the filter that keeps tokens and long digit runs out of the web's logs. `--logfile` and
     `--loglevel` still apply: the file gets the same filters and format as the console.
     """
-    import logging
-    from logging.config import dictConfig
-
-    from django.conf import settings
-
     dictConfig(settings.LOGGING)
     root = logging.getLogger()
     if logfile:
