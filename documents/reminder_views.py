@@ -23,7 +23,7 @@ from .access import trip_for_links
 @login_required
 @require_POST
 def remind_missing(request: HttpRequest, trip_pk: int) -> HttpResponse:
-    trip = trip_for_links(request.user, trip_pk)
+    trip, _role = trip_for_links(request.user, trip_pk)
     if not links.is_open(trip):
         raise PermissionDenied
     try:
@@ -43,7 +43,7 @@ def remind_missing(request: HttpRequest, trip_pk: int) -> HttpResponse:
 @require_POST  # it issues missing links and audits the export: never on a prefetch or crawl
 def links_csv(request: HttpRequest, trip_pk: int) -> HttpResponse:
     """Student number, name and private URL per participant, for a school–home messaging app."""
-    trip = trip_for_links(request.user, trip_pk)
+    trip, role = trip_for_links(request.user, trip_pk)
     if not links.is_open(trip):
         raise PermissionDenied
     pairs = links.links_for_trip(trip)
@@ -56,7 +56,7 @@ def links_csv(request: HttpRequest, trip_pk: int) -> HttpResponse:
     record(
         "links_exported",
         actor=request.user,
-        role="teacher",
+        role=role,
         school=trip.school_id,
         trip=trip.pk,
         count=len(pairs),

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
@@ -15,10 +15,9 @@ from schools.audit import record
 from trips.models import Participant
 
 from . import letters, links, pdfsafe, review, vault
-from .access import document_for_user, trip_for_links, trip_for_reviewer
+from .access import document_for_user, participant_for_links, trip_for_links, trip_for_reviewer
 from .forms import RejectForm
 from .models import Document
-from .services import roster_order
 from .tasks import send_invitation
 
 FLAG_HELP = {
@@ -56,11 +55,7 @@ def _file_response(data: bytes, content_type: str, filename: str, *, inline: boo
 @require_GET
 def trip_documents(request: HttpRequest, trip_pk: int) -> HttpResponse:
     trip, role = trip_for_reviewer(request.user, trip_pk)
-    participants = (
-        Participant.objects.filter(trip=trip)
-        .select_related("student")
-        .order_by(*roster_order("student__"))
-    )
+    participants = Participant.objects.filter(trip=trip).select_related("student").in_roster_order()
     # At most one document per participant (a database constraint).
     documents = {d.participant_id: d for d in Document.objects.filter(participant__trip=trip)}
     rows = [(p, documents.get(p.pk)) for p in participants]
@@ -157,15 +152,13 @@ def _review(request: HttpRequest, uuid, decide) -> HttpResponse:
     The form posts its trip, so a reviewer whose page went stale lands back on that trip's list
     (an outsider still gets 404 from the trip's own access check).
     """
-    try:
-        document, role = document_for_user(request.user, uuid)
-    except Http404:
-        trip_pk = request.POST.get("trip", "")
-        if not trip_pk.isdigit():
-            raise
+    trip_pk = request.POST.get("trip", "")
+    if trip_pk.isdigit() and not Document.objects.filter(uuid=uuid).exists():
+        # Gone meanwhile: not an access refusal (the trip's own check still refuses outsiders).
         trip, _role = trip_for_reviewer(request.user, int(trip_pk))
         messages.error(request, REVIEW_REFUSED["gone"])
         return redirect("documents:trip", trip_pk=trip.pk)
+    document, role = document_for_user(request.user, uuid)
     try:
         response = decide(document, role)
     except review.ReviewRefused as refused:
@@ -200,23 +193,18 @@ def document_reject(request: HttpRequest, uuid) -> HttpResponse:
     return _review(request, uuid, decide)
 
 
-def _participant(trip, participant_pk: int) -> Participant:
-    return get_object_or_404(
-        Participant.objects.select_related("student"), trip=trip, pk=participant_pk
-    )
-
-
 @login_required
 @require_POST
 def link_reissue(request: HttpRequest, trip_pk: int, participant_pk: int) -> HttpResponse:
-    trip = trip_for_links(request.user, trip_pk)
+    participant, role = participant_for_links(request.user, trip_pk, participant_pk)
+    trip = participant.trip
     if not links.is_open(trip):
         raise PermissionDenied
-    link = links.issue(_participant(trip, participant_pk))
+    link = links.issue(participant)
     record(
         "link_created",
         actor=request.user,
-        role="teacher",
+        role=role,
         obj=link,
         school=trip.school_id,
         trip=trip.pk,
@@ -228,12 +216,13 @@ def link_reissue(request: HttpRequest, trip_pk: int, participant_pk: int) -> Htt
 @login_required
 @require_POST
 def link_revoke(request: HttpRequest, trip_pk: int, participant_pk: int) -> HttpResponse:
-    trip = trip_for_links(request.user, trip_pk)
-    count = links.revoke(_participant(trip, participant_pk))
+    participant, role = participant_for_links(request.user, trip_pk, participant_pk)
+    trip = participant.trip
+    count = links.revoke(participant)
     record(
         "link_revoked",
         actor=request.user,
-        role="teacher",
+        role=role,
         school=trip.school_id,
         trip=trip.pk,
         count=count,
@@ -246,7 +235,7 @@ def link_revoke(request: HttpRequest, trip_pk: int, participant_pk: int) -> Http
 @require_POST
 def invite(request: HttpRequest, trip_pk: int) -> HttpResponse:
     """Queue one e-mail per participant with a guardian address; never blocks on SMTP."""
-    trip = trip_for_links(request.user, trip_pk)
+    trip, _role = trip_for_links(request.user, trip_pk)
     if not links.is_open(trip):
         raise PermissionDenied
     queued = 0
@@ -263,7 +252,7 @@ def invite(request: HttpRequest, trip_pk: int) -> HttpResponse:
 @login_required
 @require_POST  # it issues missing links and audits the printing: never on a prefetch or crawl
 def letters_pdf(request: HttpRequest, trip_pk: int) -> HttpResponse:
-    trip = trip_for_links(request.user, trip_pk)
+    trip, role = trip_for_links(request.user, trip_pk)
     if not links.is_open(trip):
         raise PermissionDenied
     pairs = links.links_for_trip(trip)
@@ -271,7 +260,7 @@ def letters_pdf(request: HttpRequest, trip_pk: int) -> HttpResponse:
     record(
         "letter_printed",
         actor=request.user,
-        role="teacher",
+        role=role,
         school=trip.school_id,
         trip=trip.pk,
         count=len(pairs),

@@ -21,7 +21,7 @@ def send_invitation(*, link_id: int) -> None:
     from . import mail
     from .models import UploadLink
 
-    link = UploadLink.objects.filter(pk=link_id, revoked_at__isnull=True).first()
+    link = UploadLink.objects.live().filter(pk=link_id).first()
     if link is None:
         log.info("invitation skipped: link %s gone or revoked", link_id)
         return

@@ -73,9 +73,7 @@ def _send(subject: str, body: str, recipients: list[str]) -> None:
 
 def ask_to_shred_paper_copies(trip: Trip) -> int:
     """E-mail each teacher still holding printed copies of the purged trip; returns copies."""
-    outstanding = list(
-        PaperCopy.objects.filter(trip=trip, shredded_at__isnull=True).select_related("holder")
-    )
+    outstanding = list(PaperCopy.objects.outstanding().filter(trip=trip).select_related("holder"))
     by_holder: dict[int, list] = {}
     for copy in outstanding:
         by_holder.setdefault(copy.holder_id, []).append(copy)

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from schools.people import display_name
-from students.models import Student
+from students.models import Student, roster_order
 
 from . import services
 from .models import EARLIEST_DATE, LATEST_DATE, MAX_TRIP_DAYS, Participant, ParticipantState, Trip
@@ -110,12 +109,7 @@ class StudentSearchForm(forms.Form):
 
 
 SORTS = {
-    "number": (
-        "student__grade",
-        "student__class_name",
-        "student__number",
-        "student__student_number",
-    ),
+    "number": tuple(roster_order("student__")),
     "kana": ("student__kana", "student__name"),
     "group": ("group_name", "student__grade", "student__class_name", "student__number"),
     "state": ("state", "student__grade", "student__class_name", "student__number"),
@@ -154,9 +148,7 @@ class ParticipantFilterForm(forms.Form):
             queryset = queryset.filter(student__class_name=data["class_name"].strip())
         if data["q"]:
             q = data["q"].strip()
-            queryset = queryset.filter(
-                Q(student__name__icontains=q) | Q(student__kana__icontains=q)
-            )
+            queryset = queryset.search(q)
         return queryset.order_by(*SORTS[data["sort"] or "number"])
 
 
