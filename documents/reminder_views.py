@@ -10,11 +10,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from schools.audit import record
+from schools.responses import private_file
 
 from . import links, reminders
 from .access import trip_for_links
@@ -62,10 +62,8 @@ def links_csv(request: HttpRequest, trip_pk: int) -> HttpResponse:
         count=len(pairs),
     )
     # BOM: Excel on Japanese Windows opens a UTF-8 CSV correctly only with it.
-    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="links-trip-{trip.pk}.csv"'
-    add_never_cache_headers(response)
-    return response
+    content = "\ufeff" + out.getvalue()
+    return private_file(content, "text/csv; charset=utf-8", f"links-trip-{trip.pk}.csv")
 
 
 def _cell(value: str) -> str:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from schools.audit import record
+from schools.responses import private_file
 from trips.models import Participant
 
 from . import letters, links, pdfsafe, review, vault
@@ -36,19 +37,6 @@ FLAG_HELP = {
         "保険者番号の検査数字が合いません。読み取りの誤りか、別の書類の可能性があります。"
     ),
 }
-
-
-def _file_response(data: bytes, content_type: str, filename: str, *, inline: bool) -> HttpResponse:
-    """Document bytes with headers that stop the browser from running or caching them."""
-    response = HttpResponse(data, content_type=content_type)
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Referrer-Policy"] = "no-referrer"
-    add_never_cache_headers(response)
-    # django-csp adds the site policy only to responses without one: this sandbox policy stays.
-    return response
 
 
 @login_required
@@ -109,8 +97,8 @@ def document_page(request: HttpRequest, uuid, page: int) -> HttpResponse:
             png = pdfsafe.render_page(data, page - 1)
         except pdfsafe.PdfRefused as exc:
             raise Http404 from exc
-        return _file_response(png, "image/png", f"page-{page}.png", inline=True)
-    return _file_response(data, "image/jpeg", "page-1.jpg", inline=True)
+        return private_file(png, "image/png", f"page-{page}.png", inline=True)
+    return private_file(data, "image/jpeg", "page-1.jpg", inline=True)
 
 
 @login_required
@@ -135,7 +123,7 @@ def document_download(request: HttpRequest, uuid) -> HttpResponse:
     extension = "pdf" if document.content_type == "application/pdf" else "jpg"
     # The stored name is random; the file name says only which document it is.
     filename = f"document-{document.pk}.{extension}"
-    return _file_response(data, document.content_type, filename, inline=False)
+    return private_file(data, document.content_type, filename)
 
 
 REVIEW_REFUSED = {
@@ -265,5 +253,4 @@ def letters_pdf(request: HttpRequest, trip_pk: int) -> HttpResponse:
         trip=trip.pk,
         count=len(pairs),
     )
-    response = _file_response(pdf, "application/pdf", f"letters-trip-{trip.pk}.pdf", inline=False)
-    return response
+    return private_file(pdf, "application/pdf", f"letters-trip-{trip.pk}.pdf")

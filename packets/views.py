@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from documents import ratelimit
 from documents.vault import VaultError
+from schools.responses import private_file
 
 from . import services
 from .access import packet_for, trip_for_packets
@@ -121,15 +122,8 @@ def download(request: HttpRequest, uuid) -> HttpResponse:
     except VaultError as exc:  # the trip's key is gone: the purge has started
         raise Http404 from exc
     services.record_download(packet, request.user, role)
-    response = HttpResponse(data, content_type="application/pdf")
     # No name in the file name: it ends up in download folders and browser history.
-    filename = f"packet-{packet.trip_id}-{packet.pk}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return private_file(data, "application/pdf", f"packet-{packet.trip_id}-{packet.pk}.pdf")
 
 
 @login_required

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from schools.access import BOARD_ROLE, board_school_ids, memberships
 from schools.audit import action_label, object_type_label, record
 from schools.models import Role, School
+from schools.responses import private_file
 
 from . import dashboard as queries
 from . import services, status
@@ -101,11 +102,8 @@ def audit_csv(request: HttpRequest) -> StreamingHttpResponse:
         for row in queries.audit_csv_rows(school, events):
             yield writer.writerow(row)
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return private_file(rows(), "text/csv; charset=utf-8", f"audit-{stamp}.csv")
 
 
 @login_required
@@ -122,11 +120,10 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         school=certificate.trip.school_id,
         trip=certificate.trip_id,
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{certificate.number}.pdf"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    return response
+    # Shown by the browser's PDF viewer, which does not run in a sandboxed document.
+    return private_file(
+        pdf, "application/pdf", f"{certificate.number}.pdf", inline=True, sandbox=False
+    )
 
 
 @login_required
