@@ -39,8 +39,8 @@ class TripForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["organiser"].queryset = teachers
         self.fields["accompanying"].queryset = teachers
-        self.fields["organiser"].label_from_instance = _teacher_label
-        self.fields["accompanying"].label_from_instance = _teacher_label
+        self.fields["organiser"].label_from_instance = display_name
+        self.fields["accompanying"].label_from_instance = display_name
         if self.instance.pk is not None and services.dates_frozen(self.instance):
             self.fields["end_date"].help_text = _(
                 "開始後または書類を保管中のため、日程は前にだけずらせます。"
@@ -81,10 +81,6 @@ class TripForm(forms.ModelForm):
             if refusal:
                 self.add_error(None, refusal)
         return data
-
-
-def _teacher_label(user) -> str:
-    return display_name(user)
 
 
 class AddClassForm(forms.Form):

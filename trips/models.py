@@ -197,6 +197,11 @@ class ParticipantQuerySet(models.QuerySet):
     def in_roster_order(self) -> ParticipantQuerySet:
         return self.order_by(*roster_order("student__"))
 
+    def group_names(self) -> list[str]:
+        """The groups (班) in use, sorted; participants without one are in none."""
+        names = self.exclude(group_name="").order_by().values_list("group_name", flat=True)
+        return sorted(set(names))
+
 
 class Participant(models.Model):
     trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="participants")

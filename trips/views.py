@@ -91,17 +91,14 @@ def trip_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_see_participants": access.can_see_participants(request.user, trip),
         "trip_panels": panels.TRIP_PANELS,
         "trip_actions": panels.TRIP_ACTIONS,
-        "participant_cells": panels.PARTICIPANT_CELLS,
         "states": ParticipantState,
     }
     if context["can_see_participants"]:
         filters = ParticipantFilterForm(request.GET or None)
         queryset = filters.apply(trip_access.participants_for(request.user, trip))
         context["filters"] = filters
-        context["participants"] = list(panels.participant_queryset(queryset))
-        context["groups"] = sorted(
-            {g for g in trip.participants.values_list("group_name", flat=True) if g}
-        )
+        context["participants"] = list(queryset)
+        context["groups"] = trip.participants.group_names()
     return render(request, "trips/trip_detail.html", context)
 
 
