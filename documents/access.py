@@ -7,11 +7,14 @@ audited the same way as every other app's refusals.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+
 from schools.access import can_change_trip, refuse, trip_role
 from schools.models import Role
 from trips.access import participant_for
 from trips.models import Participant, Trip
 
+from . import links
 from .models import Document
 
 READ_ROLES = (Role.TEACHER, Role.NURSE)
@@ -34,17 +37,26 @@ def trip_for_reviewer(user, trip_pk: int) -> tuple[Trip, str]:
     return trip, _reader_role(user, trip, "trip")
 
 
-def trip_for_links(user, trip_pk: int) -> tuple[Trip, str]:
-    """Links and invitations are the trip's own teachers' job (the nurse reads: 403)."""
+def trip_for_links(user, trip_pk: int, *, open_only: bool = True) -> tuple[Trip, str]:
+    """Links and invitations are the trip's own teachers' job (the nurse reads: 403).
+
+    open_only: links are issued only while they answer (links.is_open); otherwise 403, a state
+    of the trip rather than an access rule, so not audited as a refusal. Revoking is always
+    allowed (open_only=False).
+    """
     trip, role = trip_for_reviewer(user, trip_pk)
     if not can_change_trip(user, trip):
         refuse(user, "trip", status=403)
+    if open_only and not links.is_open(trip):
+        raise PermissionDenied
     return trip, role
 
 
-def participant_for_links(user, trip_pk: int, participant_pk: int) -> tuple[Participant, str]:
+def participant_for_links(
+    user, trip_pk: int, participant_pk: int, *, open_only: bool = True
+) -> tuple[Participant, str]:
     """A participant whose link the trip's teacher reissues or revokes; 404 on another trip."""
-    trip, role = trip_for_links(user, trip_pk)
+    trip, role = trip_for_links(user, trip_pk, open_only=open_only)
     return participant_for(user, trip, participant_pk), role
 
 

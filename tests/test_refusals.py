@@ -178,3 +178,34 @@ def test_refuse_audits_an_anonymous_user_without_an_actor(db):
         refuse(AnonymousUser(), "trip", status=404)
     event = AuditEvent.objects.get(action="access_denied")
     assert (event.actor_id, event.actor_role, event.school_id) == (None, "", None)
+
+
+@pytest.mark.parametrize(
+    "method,name,args",
+    [
+        ("get", "trips:edit", ("trip",)),
+        ("post", "trips:groups", ("trip",)),
+        ("post", "trips:remove_participant", ("trip", "participant")),
+        ("post", "documents:invite", ("trip",)),
+        ("post", "documents:links_csv", ("trip",)),
+        ("post", "documents:link_reissue", ("trip", "participant")),
+    ],
+)
+def test_a_closed_trip_is_a_state_not_a_refusal(client, world, method, name, args):
+    """The organiser may open the trip; it takes no changes any more: 403, nothing audited."""
+    trip = world["trip"]
+    trip.cancelled_at = timezone.now()
+    trip.save(update_fields=["cancelled_at"])
+    client.force_login(world["users"]["organiser"])
+    assert getattr(client, method)(_url(world, name, *args)).status_code == 403
+    assert not AuditEvent.objects.filter(action="access_denied").exists()
+
+
+def test_a_link_is_revoked_even_on_a_locked_trip(client, world):
+    trip = world["trip"]
+    trip.locked_at = timezone.now()
+    trip.save(update_fields=["locked_at"])
+    client.force_login(world["users"]["organiser"])
+    url = _url(world, "documents:link_revoke", "trip", "participant")
+    assert client.post(url).status_code == 302
+    assert AuditEvent.objects.filter(action="link_revoked").count() == 1

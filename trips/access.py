@@ -7,6 +7,7 @@ reader attempting a write, audited the same way as every other app's refusals).
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
 from schools import access
@@ -25,6 +26,17 @@ def trip_for(user, pk: int, *, write: bool = False) -> tuple[Trip, str]:
         refuse(user, "trip", status=404)
     if write and not access.can_change_trip(user, trip):
         refuse(user, "trip", status=403)
+    return trip, role
+
+
+def open_trip_for(user, pk: int) -> tuple[Trip, str]:
+    """A trip its teacher may still change: a cancelled or purged trip answers 403.
+
+    That 403 is the trip's state, not an access rule, so it is not audited as a refusal.
+    """
+    trip, role = trip_for(user, pk, write=True)
+    if trip.is_closed:
+        raise PermissionDenied
     return trip, role
 
 

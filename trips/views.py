@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -60,9 +59,7 @@ def trip_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def trip_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    trip, _role = trip_access.trip_for(request.user, pk, write=True)
-    if trip.is_closed:
-        raise PermissionDenied
+    trip, _role = trip_access.open_trip_for(request.user, pk)
     form = TripForm(
         request.POST or None, instance=trip, teachers=services.teachers_of(trip.school_id)
     )
@@ -130,9 +127,7 @@ def trip_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def add_participants(request: HttpRequest, pk: int) -> HttpResponse:
-    trip, _role = trip_access.trip_for(request.user, pk, write=True)
-    if trip.is_closed:
-        raise PermissionDenied
+    trip, _role = trip_access.open_trip_for(request.user, pk)
     available = services.students_available(trip)
     class_form = AddClassForm(request.POST if "add_class" in request.POST else None)
     pick_form = AddStudentsForm(
@@ -182,9 +177,7 @@ def add_participants(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def remove_participant(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
-    trip, _role = trip_access.trip_for(request.user, pk, write=True)
-    if trip.is_closed:
-        raise PermissionDenied
+    trip, _role = trip_access.open_trip_for(request.user, pk)
     participant = trip_access.participant_for(request.user, trip, participant_pk)
     services.remove_participant(participant, actor=request.user)
     messages.info(request, _("参加者を1人外しました。"))
@@ -193,9 +186,7 @@ def remove_participant(request: HttpRequest, pk: int, participant_pk: int) -> Ht
 
 @login_required
 def groups(request: HttpRequest, pk: int) -> HttpResponse:
-    trip, _role = trip_access.trip_for(request.user, pk, write=True)
-    if trip.is_closed:
-        raise PermissionDenied
+    trip, _role = trip_access.open_trip_for(request.user, pk)
     participants = list(trip.participants.select_related("student").in_roster_order())
     if request.method == "POST":
         changed = services.assign_groups(
