@@ -120,8 +120,8 @@ def remind_outstanding_paper_copies(today=None) -> int:
         return 0
     trips = Trip.objects.filter(
         purge_state=PurgeState.PURGED,
-        paper_copies__shredded_at__isnull=True,
-    ).distinct()
+        pk__in=PaperCopy.objects.outstanding().values("trip_id"),
+    )
     count = 0
     for trip in trips:
         ask_to_shred_paper_copies(trip)

@@ -16,8 +16,10 @@ def confirm_shredded(copy: PaperCopy, *, actor, role: str) -> bool:
     """Record that the holder shredded this copy; False if it was already confirmed."""
     with transaction.atomic():
         # Only the first confirmation counts: a double submit writes no second event.
-        confirmed = PaperCopy.objects.filter(pk=copy.pk, shredded_at__isnull=True).update(
-            shredded_at=timezone.now(), shredded_confirmed_by=actor
+        confirmed = (
+            PaperCopy.objects.outstanding()
+            .filter(pk=copy.pk)
+            .update(shredded_at=timezone.now(), shredded_confirmed_by=actor)
         )
         if not confirmed:
             return False

@@ -27,6 +27,11 @@ class StudentQuerySet(models.QuerySet):
         """The roster search: name or kana contains it, or it is the student number."""
         return self.filter(name_q(query) | models.Q(student_number=query))
 
+    def classes(self) -> list[tuple[int, str]]:
+        """The (grade, class) pairs these students are in, in order: the class pickers' choices."""
+        pairs = self.order_by("grade", "class_name").values_list("grade", "class_name")
+        return list(pairs.distinct())
+
 
 class Student(models.Model):
     """A pupil on the school roster. Nothing about insurance lives here."""

@@ -56,10 +56,7 @@ def roster(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "query": query.urlencode(),
         "can_write": role in access.ROSTER_WRITE_ROLES,
-        "classes": Student.objects.filter(school=school, active=True)
-        .values_list("grade", "class_name")
-        .distinct()
-        .order_by("grade", "class_name"),
+        "classes": Student.objects.filter(school=school, active=True).classes(),
     }
     return render(request, "students/roster.html", context)
 

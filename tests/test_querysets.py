@@ -93,3 +93,9 @@ def test_every_trip_page_hook_is_used_by_an_app_above():
     hooks = {name for name in vars(panels) if name.startswith("register_")}
     assert hooks == {"register_trip_panel", "register_trip_action"}
     assert panels.TRIP_PANELS and panels.TRIP_ACTIONS
+
+
+def test_classes_are_the_grade_and_class_pairs_in_use_once_each(school):
+    for grade, class_name in ((2, "2"), (1, "3"), (2, "2"), (2, "1")):
+        factories.StudentFactory(school=school, grade=grade, class_name=class_name)
+    assert Student.objects.filter(school=school).classes() == [(1, "3"), (2, "1"), (2, "2")]

@@ -107,8 +107,8 @@ class StudentSearchForm(forms.Form):
 SORTS = {
     "number": tuple(roster_order("student__")),
     "kana": ("student__kana", "student__name"),
-    "group": ("group_name", "student__grade", "student__class_name", "student__number"),
-    "state": ("state", "student__grade", "student__class_name", "student__number"),
+    "group": ("group_name", *roster_order("student__")),
+    "state": ("state", *roster_order("student__")),
 }
 
 

@@ -158,9 +158,6 @@ def add_participants(request: HttpRequest, pk: int) -> HttpResponse:
             listed = listed.filter(class_name=data["class_name"].strip())
         if data["q"]:
             listed = listed.search(data["q"].strip())
-    classes = (
-        available.values_list("grade", "class_name").distinct().order_by("grade", "class_name")
-    )
     context = {
         "trip": trip,
         "class_form": class_form,
@@ -168,7 +165,7 @@ def add_participants(request: HttpRequest, pk: int) -> HttpResponse:
         "search": search,
         "students": list(listed[:STUDENT_PICK_LIMIT]),
         "limit": STUDENT_PICK_LIMIT,
-        "classes": list(classes),
+        "classes": available.classes(),
         "count": trip.participants.count(),
     }
     return render(request, "trips/add_participants.html", context)
