@@ -72,11 +72,6 @@ def primary_membership(user) -> Membership | None:
     return found[0] if len(found) == 1 else None
 
 
-def can_read_documents(user, school: School | int) -> bool:
-    """Teachers and nurses may open documents; admins see metadata only (403 on contents)."""
-    return role_in(user, school) in {Role.TEACHER, Role.NURSE}
-
-
 def refuse(user, kind: str, *, status: int) -> NoReturn:
     """Audit an access-rule refusal and raise it: 404 (the object stays unknown) or 403.
 
