@@ -37,7 +37,7 @@ def dashboard_trips(user):
         .order_by("-uploaded_at")
         .values("uploaded_at")[:1]
     )
-    copies = PaperCopy.objects.filter(trip=OuterRef("pk"), shredded_at__isnull=True)
+    copies = PaperCopy.objects.outstanding().filter(trip=OuterRef("pk"))
     return (
         Trip.objects.visible_to(user)
         .with_progress()

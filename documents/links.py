@@ -51,7 +51,7 @@ def is_open(trip: Trip) -> bool:
 
 
 def current_link(participant: Participant) -> UploadLink | None:
-    return participant.upload_links.filter(revoked_at__isnull=True).order_by("-pk").first()
+    return participant.upload_links.live().order_by("-pk").first()
 
 
 @transaction.atomic
@@ -62,7 +62,7 @@ def issue(participant: Participant) -> UploadLink:
     and leaves one live link (the database refuses a second one either way).
     """
     Participant.objects.select_for_update().filter(pk=participant.pk).first()
-    participant.upload_links.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    participant.upload_links.live().update(revoked_at=timezone.now())
     nonce = secrets.token_hex(16)
     link = UploadLink.objects.create(
         participant=participant, nonce=nonce, token_hash=hash_token(_derive(nonce))
@@ -80,9 +80,7 @@ def ensure(participant: Participant) -> UploadLink:
 
 
 def revoke(participant: Participant) -> int:
-    return participant.upload_links.filter(revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    return participant.upload_links.live().update(revoked_at=timezone.now())
 
 
 def resolve(token: str) -> UploadLink | None:
@@ -93,7 +91,8 @@ def resolve(token: str) -> UploadLink | None:
         UploadLink.objects.select_related(
             "participant__trip__school", "participant__student", "participant__trip__organiser"
         )
-        .filter(token_hash=hash_token(token), revoked_at__isnull=True)
+        .live()
+        .filter(token_hash=hash_token(token))
         .first()
     )
     if link is None or not hmac.compare_digest(token_for(link), token):
@@ -109,20 +108,18 @@ def links_for_trip(trip: Trip) -> list[tuple[Participant, UploadLink]]:
     A fixed number of queries whatever the class size: live links and guardians are prefetched
     (letters and invitations read both), missing links are made in one INSERT.
     """
-    from .services import roster_order
-
     participants = list(
         Participant.objects.filter(trip=trip)
         .select_related("student")
         .prefetch_related(
             Prefetch(
                 "upload_links",
-                queryset=UploadLink.objects.filter(revoked_at__isnull=True).order_by("-pk"),
+                queryset=UploadLink.objects.live().order_by("-pk"),
                 to_attr="live_links",
             ),
             "student__guardians",
         )
-        .order_by(*roster_order("student__"))
+        .in_roster_order()
     )
     missing = [p for p in participants if not p.live_links]
     if missing:
@@ -140,7 +137,7 @@ def _issue_many(trip: Trip, participants: list[Participant]) -> None:
     list(Participant.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
     meanwhile = {
         link.participant_id: link
-        for link in UploadLink.objects.filter(participant_id__in=ids, revoked_at__isnull=True)
+        for link in UploadLink.objects.live().filter(participant_id__in=ids)
     }
     for participant in participants:
         if participant.pk in meanwhile:

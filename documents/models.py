@@ -108,6 +108,13 @@ class Document(models.Model):
         return vault.load(self.participant.trip_id, self.storage_name, aad=self.aad)
 
 
+class UploadLinkQuerySet(models.QuerySet):
+    def live(self) -> UploadLinkQuerySet:
+        """Not revoked (at most one per participant: a database constraint). Whether it still
+        answers also depends on its trip (documents.links.is_open)."""
+        return self.filter(revoked_at__isnull=True)
+
+
 class UploadLink(models.Model):
     """A guardian's private link to one participant's upload page.
 
@@ -125,6 +132,8 @@ class UploadLink(models.Model):
     nonce = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UploadLinkQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("提出用リンク")

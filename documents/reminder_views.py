@@ -7,14 +7,13 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from schools.audit import record
+from schools.responses import private_file
 
 from . import links, reminders
 from .access import trip_for_links
@@ -23,9 +22,7 @@ from .access import trip_for_links
 @login_required
 @require_POST
 def remind_missing(request: HttpRequest, trip_pk: int) -> HttpResponse:
-    trip = trip_for_links(request.user, trip_pk)
-    if not links.is_open(trip):
-        raise PermissionDenied
+    trip, _role = trip_for_links(request.user, trip_pk)
     try:
         count = reminders.remind_all(trip, request.user)
     except reminders.TooSoon:
@@ -43,9 +40,7 @@ def remind_missing(request: HttpRequest, trip_pk: int) -> HttpResponse:
 @require_POST  # it issues missing links and audits the export: never on a prefetch or crawl
 def links_csv(request: HttpRequest, trip_pk: int) -> HttpResponse:
     """Student number, name and private URL per participant, for a school–home messaging app."""
-    trip = trip_for_links(request.user, trip_pk)
-    if not links.is_open(trip):
-        raise PermissionDenied
+    trip, role = trip_for_links(request.user, trip_pk)
     pairs = links.links_for_trip(trip)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -56,16 +51,14 @@ def links_csv(request: HttpRequest, trip_pk: int) -> HttpResponse:
     record(
         "links_exported",
         actor=request.user,
-        role="teacher",
+        role=role,
         school=trip.school_id,
         trip=trip.pk,
         count=len(pairs),
     )
     # BOM: Excel on Japanese Windows opens a UTF-8 CSV correctly only with it.
-    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="links-trip-{trip.pk}.csv"'
-    add_never_cache_headers(response)
-    return response
+    content = "\ufeff" + out.getvalue()
+    return private_file(content, "text/csv; charset=utf-8", f"links-trip-{trip.pk}.csv")
 
 
 def _cell(value: str) -> str:

@@ -6,18 +6,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from schools.audit import record
+from schools.errors import CodedError
 from trips.models import ParticipantState, PurgeState, Trip
 
 from .models import Document, ReviewState
 from .tasks import send_rejection
 
 
-class ReviewRefused(Exception):
+class ReviewRefused(CodedError):
     """A review that cannot happen: `gone` (replaced or withdrawn meanwhile) or `closed`."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
 
 
 def _decide(document: Document, user, state: str, reason: str = "", *, role: str) -> Document:

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from schools.audit import record
+from schools.responses import private_file
 from trips.models import Participant
 
 from . import letters, links, pdfsafe, review, vault
-from .access import document_for_user, trip_for_links, trip_for_reviewer
+from .access import document_for_user, participant_for_links, trip_for_links, trip_for_reviewer
 from .forms import RejectForm
 from .models import Document
-from .services import roster_order
 from .tasks import send_invitation
 
 FLAG_HELP = {
@@ -39,28 +38,11 @@ FLAG_HELP = {
 }
 
 
-def _file_response(data: bytes, content_type: str, filename: str, *, inline: bool) -> HttpResponse:
-    """Document bytes with headers that stop the browser from running or caching them."""
-    response = HttpResponse(data, content_type=content_type)
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Referrer-Policy"] = "no-referrer"
-    add_never_cache_headers(response)
-    # django-csp adds the site policy only to responses without one: this sandbox policy stays.
-    return response
-
-
 @login_required
 @require_GET
 def trip_documents(request: HttpRequest, trip_pk: int) -> HttpResponse:
     trip, role = trip_for_reviewer(request.user, trip_pk)
-    participants = (
-        Participant.objects.filter(trip=trip)
-        .select_related("student")
-        .order_by(*roster_order("student__"))
-    )
+    participants = Participant.objects.filter(trip=trip).select_related("student").in_roster_order()
     # At most one document per participant (a database constraint).
     documents = {d.participant_id: d for d in Document.objects.filter(participant__trip=trip)}
     rows = [(p, documents.get(p.pk)) for p in participants]
@@ -114,8 +96,8 @@ def document_page(request: HttpRequest, uuid, page: int) -> HttpResponse:
             png = pdfsafe.render_page(data, page - 1)
         except pdfsafe.PdfRefused as exc:
             raise Http404 from exc
-        return _file_response(png, "image/png", f"page-{page}.png", inline=True)
-    return _file_response(data, "image/jpeg", "page-1.jpg", inline=True)
+        return private_file(png, "image/png", f"page-{page}.png", inline=True)
+    return private_file(data, "image/jpeg", "page-1.jpg", inline=True)
 
 
 @login_required
@@ -140,7 +122,7 @@ def document_download(request: HttpRequest, uuid) -> HttpResponse:
     extension = "pdf" if document.content_type == "application/pdf" else "jpg"
     # The stored name is random; the file name says only which document it is.
     filename = f"document-{document.pk}.{extension}"
-    return _file_response(data, document.content_type, filename, inline=False)
+    return private_file(data, document.content_type, filename)
 
 
 REVIEW_REFUSED = {
@@ -157,15 +139,13 @@ def _review(request: HttpRequest, uuid, decide) -> HttpResponse:
     The form posts its trip, so a reviewer whose page went stale lands back on that trip's list
     (an outsider still gets 404 from the trip's own access check).
     """
-    try:
-        document, role = document_for_user(request.user, uuid)
-    except Http404:
-        trip_pk = request.POST.get("trip", "")
-        if not trip_pk.isdigit():
-            raise
+    trip_pk = request.POST.get("trip", "")
+    if trip_pk.isdigit() and not Document.objects.filter(uuid=uuid).exists():
+        # Gone meanwhile: not an access refusal (the trip's own check still refuses outsiders).
         trip, _role = trip_for_reviewer(request.user, int(trip_pk))
         messages.error(request, REVIEW_REFUSED["gone"])
         return redirect("documents:trip", trip_pk=trip.pk)
+    document, role = document_for_user(request.user, uuid)
     try:
         response = decide(document, role)
     except review.ReviewRefused as refused:
@@ -200,23 +180,16 @@ def document_reject(request: HttpRequest, uuid) -> HttpResponse:
     return _review(request, uuid, decide)
 
 
-def _participant(trip, participant_pk: int) -> Participant:
-    return get_object_or_404(
-        Participant.objects.select_related("student"), trip=trip, pk=participant_pk
-    )
-
-
 @login_required
 @require_POST
 def link_reissue(request: HttpRequest, trip_pk: int, participant_pk: int) -> HttpResponse:
-    trip = trip_for_links(request.user, trip_pk)
-    if not links.is_open(trip):
-        raise PermissionDenied
-    link = links.issue(_participant(trip, participant_pk))
+    participant, role = participant_for_links(request.user, trip_pk, participant_pk)
+    trip = participant.trip
+    link = links.issue(participant)
     record(
         "link_created",
         actor=request.user,
-        role="teacher",
+        role=role,
         obj=link,
         school=trip.school_id,
         trip=trip.pk,
@@ -228,12 +201,15 @@ def link_reissue(request: HttpRequest, trip_pk: int, participant_pk: int) -> Htt
 @login_required
 @require_POST
 def link_revoke(request: HttpRequest, trip_pk: int, participant_pk: int) -> HttpResponse:
-    trip = trip_for_links(request.user, trip_pk)
-    count = links.revoke(_participant(trip, participant_pk))
+    participant, role = participant_for_links(
+        request.user, trip_pk, participant_pk, open_only=False
+    )
+    trip = participant.trip
+    count = links.revoke(participant)
     record(
         "link_revoked",
         actor=request.user,
-        role="teacher",
+        role=role,
         school=trip.school_id,
         trip=trip.pk,
         count=count,
@@ -246,9 +222,7 @@ def link_revoke(request: HttpRequest, trip_pk: int, participant_pk: int) -> Http
 @require_POST
 def invite(request: HttpRequest, trip_pk: int) -> HttpResponse:
     """Queue one e-mail per participant with a guardian address; never blocks on SMTP."""
-    trip = trip_for_links(request.user, trip_pk)
-    if not links.is_open(trip):
-        raise PermissionDenied
+    trip, _role = trip_for_links(request.user, trip_pk)
     queued = 0
     for participant, link in links.links_for_trip(trip):
         if any(g.email for g in participant.student.guardians.all()):
@@ -263,18 +237,15 @@ def invite(request: HttpRequest, trip_pk: int) -> HttpResponse:
 @login_required
 @require_POST  # it issues missing links and audits the printing: never on a prefetch or crawl
 def letters_pdf(request: HttpRequest, trip_pk: int) -> HttpResponse:
-    trip = trip_for_links(request.user, trip_pk)
-    if not links.is_open(trip):
-        raise PermissionDenied
+    trip, role = trip_for_links(request.user, trip_pk)
     pairs = links.links_for_trip(trip)
     pdf = letters.render_letters(trip, pairs)
     record(
         "letter_printed",
         actor=request.user,
-        role="teacher",
+        role=role,
         school=trip.school_id,
         trip=trip.pk,
         count=len(pairs),
     )
-    response = _file_response(pdf, "application/pdf", f"letters-trip-{trip.pk}.pdf", inline=False)
-    return response
+    return private_file(pdf, "application/pdf", f"letters-trip-{trip.pk}.pdf")

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from students.models import roster_order
 from trips.models import Trip
 
 from .models import Document, DocumentKind, ReviewState
-
-
-def roster_order(prefix: str = "participant__student__") -> list[str]:
-    """Roster order: grade, class, attendance number, student number."""
-    return [f"{prefix}{field}" for field in ("grade", "class_name", "number", "student_number")]
 
 
 def documents_for_packet(
@@ -24,7 +20,7 @@ def documents_for_packet(
     queryset = (
         Document.objects.filter(participant__trip=trip, review_state=ReviewState.ACCEPTED)
         .select_related("participant__student")
-        .order_by(*roster_order(), "uploaded_at", "pk")
+        .order_by(*roster_order("participant__student__"), "uploaded_at", "pk")
     )
     if group_name is not None:
         queryset = queryset.filter(participant__group_name=group_name)

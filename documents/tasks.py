@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
     ignore_result=True,
 )
 def send_invitation(*, link_id: int) -> None:
-    link = UploadLink.objects.filter(pk=link_id, revoked_at__isnull=True).first()
+    link = UploadLink.objects.live().filter(pk=link_id).first()
     if link is None:
         log.info("invitation skipped: link %s gone or revoked", link_id)
         return

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from schools.errors import CodedError
 
-class BuildError(Exception):
+
+class BuildError(CodedError):
     """A build that cannot finish; `code` is a short machine code shown to the teacher."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code

@@ -71,6 +71,12 @@ class Packet(models.Model):
         return f"packet-password:{self.uuid}"
 
 
+class PaperCopyQuerySet(models.QuerySet):
+    def outstanding(self) -> PaperCopyQuerySet:
+        """Printed and not yet confirmed shredded (it outlives the purge until then)."""
+        return self.filter(shredded_at__isnull=True)
+
+
 class PaperCopy(models.Model):
     """A printed copy of a packet; it must be shredded and confirmed after the trip.
 
@@ -93,6 +99,8 @@ class PaperCopy(models.Model):
     shredded_confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = PaperCopyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("印刷物")

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 
 from documents import vault
 from documents.deletion import discard_files
@@ -26,6 +28,16 @@ log = logging.getLogger(__name__)
 PASSWORD_MIN = 8
 PASSWORD_MAX = 64
 MAX_COPIES = 10
+
+
+def paper_copy_holders(trip: Trip, user) -> list:
+    """Who may hold a printed copy: the trip's teachers and whoever is printing it."""
+    return list(
+        get_user_model()
+        .objects.filter(Q(pk=trip.organiser_id) | Q(accompanied_trips=trip) | Q(pk=user.pk))
+        .distinct()
+        .order_by("username")
+    )
 
 
 def build_in_flight(trip: Trip, group_name: str = "") -> bool:

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -14,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from documents import ratelimit
 from documents.vault import VaultError
+from schools.responses import private_file
 
 from . import services
 from .access import packet_for, trip_for_packets
@@ -40,20 +39,6 @@ def _trip_page(trip_pk: int) -> str:
     return reverse("trips:detail", args=[trip_pk]) + "#packets"
 
 
-def trip_groups(trip) -> list[str]:
-    return sorted({g for g in trip.participants.values_list("group_name", flat=True) if g})
-
-
-def paper_copy_holders(trip, user) -> list:
-    """Who may hold a printed copy: the trip's teachers and whoever is printing it."""
-    return list(
-        get_user_model()
-        .objects.filter(Q(pk=trip.organiser_id) | Q(accompanied_trips=trip) | Q(pk=user.pk))
-        .distinct()
-        .order_by("username")
-    )
-
-
 @login_required
 @require_POST
 @sensitive_post_parameters("password")
@@ -62,7 +47,7 @@ def build(request: HttpRequest, trip_pk: int) -> HttpResponse:
     if trip.is_closed:
         messages.error(request, _("この旅行の書類は削除済み、または中止されたため作成できません。"))
         return redirect(_trip_page(trip.pk))
-    form = BuildForm(request.POST, groups=trip_groups(trip))
+    form = BuildForm(request.POST, groups=trip.participants.group_names())
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -121,15 +106,8 @@ def download(request: HttpRequest, uuid) -> HttpResponse:
     except VaultError as exc:  # the trip's key is gone: the purge has started
         raise Http404 from exc
     services.record_download(packet, request.user, role)
-    response = HttpResponse(data, content_type="application/pdf")
     # No name in the file name: it ends up in download folders and browser history.
-    filename = f"packet-{packet.trip_id}-{packet.pk}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return private_file(data, "application/pdf", f"packet-{packet.trip_id}-{packet.pk}.pdf")
 
 
 @login_required
@@ -138,7 +116,7 @@ def register_print(request: HttpRequest, uuid) -> HttpResponse:
     packet, role = packet_for(request.user, uuid)
     if packet.status != PacketStatus.DONE:
         raise Http404
-    form = PrintForm(request.POST, holders=paper_copy_holders(packet.trip, request.user))
+    form = PrintForm(request.POST, holders=services.paper_copy_holders(packet.trip, request.user))
     if form.is_valid():
         copies = services.register_paper_copies(
             packet,

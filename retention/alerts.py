@@ -74,9 +74,7 @@ def _send(subject: str, body: str, recipients: list[str]) -> None:
 
 def ask_to_shred_paper_copies(trip: Trip) -> int:
     """E-mail each teacher still holding printed copies of the purged trip; returns copies."""
-    outstanding = list(
-        PaperCopy.objects.filter(trip=trip, shredded_at__isnull=True).select_related("holder")
-    )
+    outstanding = list(PaperCopy.objects.outstanding().filter(trip=trip).select_related("holder"))
     by_holder: dict[int, list] = {}
     for copy in outstanding:
         by_holder.setdefault(copy.holder_id, []).append(copy)
@@ -118,8 +116,8 @@ def remind_outstanding_paper_copies(today=None) -> int:
         return 0
     trips = Trip.objects.filter(
         purge_state=PurgeState.PURGED,
-        paper_copies__shredded_at__isnull=True,
-    ).distinct()
+        pk__in=PaperCopy.objects.outstanding().values("trip_id"),
+    )
     count = 0
     for trip in trips:
         ask_to_shred_paper_copies(trip)

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from schools.audit import ACTION_LABELS, record
+from schools.audit import ACTION_LABELS
 from trips.models import Participant, Trip
 
 from .models import IncidentNote
@@ -89,18 +89,6 @@ class IncidentNoteForm(forms.ModelForm):
 
     def clean_note(self) -> str:
         return self._no_numbers("note")
-
-    def save_recorded(self, actor, role: str) -> IncidentNote:
-        """Save the note with its author and write the (content-free) audit event."""
-        note = self.save(commit=False)
-        note.created_by = actor
-        note.save()
-        trip = note.participant.trip
-        record(
-            "incident_recorded", actor=actor, role=role, obj=note,
-            school=trip.school_id, trip=trip, date=note.date,
-        )  # fmt: skip
-        return note
 
 
 class ShreddingForm(forms.Form):

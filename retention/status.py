@@ -2,7 +2,7 @@
 
 Queue lengths, the oldest purge that is due but not done, failed purges, vault files still
 waiting for deletion and when beat last ran. The same dict feeds the operator page and the JSON
-that a monitor polls (retention/views_status.py).
+that a monitor polls (`operator_status` and `operator_status_json` in retention/views.py).
 """
 
 from __future__ import annotations

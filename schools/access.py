@@ -6,9 +6,13 @@ and turn a miss into 404, so outsiders never learn that an object exists.
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import Http404
 
+from . import audit
 from .models import Membership, Role, School
 
 
@@ -68,17 +72,27 @@ def primary_membership(user) -> Membership | None:
     return found[0] if len(found) == 1 else None
 
 
-def can_read_documents(user, school: School | int) -> bool:
-    """Teachers and nurses may open documents; admins see metadata only (403 on contents)."""
-    return role_in(user, school) in {Role.TEACHER, Role.NURSE}
+def refuse(user, kind: str, *, status: int) -> NoReturn:
+    """Audit an access-rule refusal and raise it: 404 (the object stays unknown) or 403.
 
-
-def require_role(user, school: School | int, *roles: str) -> str:
-    """The user's role at this school if it is one of `roles`; 403 otherwise."""
-    role = role_in(user, school)
-    if role is None or role not in roles:
-        raise PermissionDenied
-    return role
+    Every app's `access.py` refuses through here, so each guarded object is refused the same
+    way: one `access_denied` event naming who, their role and what kind of object; never which
+    one (a guessed id must not land in the trail).
+    """
+    if status not in (403, 404):
+        raise ValueError(f"an access refusal is 403 or 404, not {status}")
+    membership = primary_membership(user)
+    audit.record(
+        "access_denied",
+        actor=user,
+        role=membership.role if membership else "",
+        school=membership.school_id if membership else None,
+        kind=kind,
+        status=str(status),
+    )
+    if status == 404:
+        raise Http404
+    raise PermissionDenied
 
 
 # --- Trips (floor 1 narrows with these; the rules stay here, next to the roles).

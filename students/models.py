@@ -6,6 +6,32 @@ from django.utils.translation import gettext_lazy as _
 
 from schools.models import School
 
+# Roster order: grade, class, attendance number, then the student number (unique, so stable).
+ROSTER_ORDER = ("grade", "class_name", "number", "student_number")
+
+
+def roster_order(prefix: str = "") -> list[str]:
+    """The roster order for a query through a relation, e.g. prefix="student__"."""
+    return [f"{prefix}{field}" for field in ROSTER_ORDER]
+
+
+def name_q(query: str, prefix: str = "") -> models.Q:
+    """Name or kana contains the query: how a teacher finds a child (kanji or kana typed)."""
+    return models.Q(**{f"{prefix}name__icontains": query}) | models.Q(
+        **{f"{prefix}kana__icontains": query}
+    )
+
+
+class StudentQuerySet(models.QuerySet):
+    def search(self, query: str) -> StudentQuerySet:
+        """The roster search: name or kana contains it, or it is the student number."""
+        return self.filter(name_q(query) | models.Q(student_number=query))
+
+    def classes(self) -> list[tuple[int, str]]:
+        """The (grade, class) pairs these students are in, in order: the class pickers' choices."""
+        pairs = self.order_by("grade", "class_name").values_list("grade", "class_name")
+        return list(pairs.distinct())
+
 
 class Student(models.Model):
     """A pupil on the school roster. Nothing about insurance lives here."""
@@ -19,10 +45,12 @@ class Student(models.Model):
     kana = models.CharField(_("ふりがな"), max_length=100, blank=True)
     active = models.BooleanField(_("在籍"), default=True)
 
+    objects = StudentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("生徒")
         verbose_name_plural = _("生徒")
-        ordering = ["grade", "class_name", "number", "student_number"]
+        ordering = list(ROSTER_ORDER)
         constraints = [
             models.UniqueConstraint(
                 fields=["school", "student_number"], name="student_number_unique_per_school"

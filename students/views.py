@@ -8,19 +8,18 @@ import binascii
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from schools import access, audit
-from schools.models import School
 
 from . import roster as roster_import_rules
+from .access import guardian_for, roster_school_for, student_for
 from .forms import GuardianForm, RosterFilterForm, RosterUploadForm, StudentForm
 from .models import Guardian, Student
 
@@ -29,29 +28,9 @@ PAGE_SIZE = 100
 PAYLOAD_HEADROOM = 4096
 
 
-def _school(user, *, write: bool = False) -> tuple[School, str]:
-    """The school whose roster this user keeps (their first membership with a roster role)."""
-    ids = access.roster_school_ids(user, write=write)
-    if not ids:
-        audit.record("access_denied", actor=user, kind="roster", status="403")
-        raise PermissionDenied
-    school = next(m.school for m in access.memberships(user) if m.school_id == ids[0])
-    return school, access.role_in(user, school)
-
-
-def _student(user, pk: int, *, write: bool) -> tuple[Student, str]:
-    """The student if they are on a roster this user may read (or keep); 404 otherwise."""
-    ids = access.roster_school_ids(user, write=write)
-    student = Student.objects.filter(pk=pk, school_id__in=ids).first()
-    if student is None:
-        audit.record("access_denied", actor=user, kind="student", status="404")
-        raise Http404
-    return student, access.role_in(user, student.school_id)
-
-
 @login_required
 def roster(request: HttpRequest) -> HttpResponse:
-    school, role = _school(request.user)
+    school, role = roster_school_for(request.user)
     filters = RosterFilterForm(request.GET or None)
     students = Student.objects.filter(school=school)
     if filters.is_valid():
@@ -63,10 +42,7 @@ def roster(request: HttpRequest) -> HttpResponse:
         if data["class_name"]:
             students = students.filter(class_name=data["class_name"].strip())
         if data["q"]:
-            q = data["q"].strip()
-            students = students.filter(
-                Q(name__icontains=q) | Q(kana__icontains=q) | Q(student_number=q)
-            )
+            students = students.search(data["q"].strip())
     else:
         students = students.filter(active=True)
     page = Paginator(
@@ -80,17 +56,14 @@ def roster(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "query": query.urlencode(),
         "can_write": role in access.ROSTER_WRITE_ROLES,
-        "classes": Student.objects.filter(school=school, active=True)
-        .values_list("grade", "class_name")
-        .distinct()
-        .order_by("grade", "class_name"),
+        "classes": Student.objects.filter(school=school, active=True).classes(),
     }
     return render(request, "students/roster.html", context)
 
 
 @login_required
 def student_create(request: HttpRequest) -> HttpResponse:
-    school, role = _school(request.user, write=True)
+    school, role = roster_school_for(request.user, write=True)
     form = StudentForm(request.POST or None, instance=Student(school=school), school=school)
     if request.method == "POST" and form.is_valid():
         student = form.save()
@@ -102,7 +75,7 @@ def student_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def student_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    student, role = _student(request.user, pk, write=True)
+    student, role = student_for(request.user, pk, write=True)
     form = StudentForm(request.POST or None, instance=student, school=student.school)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -123,7 +96,7 @@ def student_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def student_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    student, role = _student(request.user, pk, write=True)
+    student, role = student_for(request.user, pk, write=True)
     # The same button re-activates: a student who left may come back.
     student.active = bool(request.POST.get("activate"))
     student.save(update_fields=["active"])
@@ -139,7 +112,7 @@ def student_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
-    student, role = _student(request.user, pk, write=True)
+    student, role = student_for(request.user, pk, write=True)
     form = GuardianForm(request.POST)
     if not form.is_valid():
         for error in form.errors.values():
@@ -174,10 +147,8 @@ def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def guardian_remove(request: HttpRequest, pk: int, guardian_pk: int) -> HttpResponse:
-    student, role = _student(request.user, pk, write=True)
-    guardian = student.guardians.filter(pk=guardian_pk).first()
-    if guardian is None:
-        raise Http404
+    student, role = student_for(request.user, pk, write=True)
+    guardian = guardian_for(request.user, student, guardian_pk)
     guardian.students.remove(student)
     if not guardian.students.exists():
         guardian.delete()  # a guardian with no child on the roster is no longer needed
@@ -198,7 +169,7 @@ def guardian_remove(request: HttpRequest, pk: int, guardian_pk: int) -> HttpResp
 def roster_import(request: HttpRequest) -> HttpResponse:
     """Upload, preview, confirm. The previewed bytes travel back in the form, not the session,
     so no roster sits on the server between the two steps; they are checked again on confirm."""
-    school, role = _school(request.user, write=True)
+    school, role = roster_school_for(request.user, write=True)
     form = RosterUploadForm()
     context: dict = {"form": form}
     if request.method == "POST":

@@ -12,20 +12,20 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from documents.access import trip_for_reviewer
-from documents.models import Document
-from documents.services import roster_order
 from packets.stamps import stamp_text
 from retention.forms import IncidentNoteForm
+from retention.services import record_incident
 from schools.audit import record
-from trips.models import Participant, Trip
+from students.models import roster_order
+from trips.models import Participant
+
+from .access import participant_for_tripday, trip_for_tripday
 
 
 def _no_store(view):
@@ -38,17 +38,10 @@ def _no_store(view):
     return wrapped
 
 
-def _trip(user, trip_pk: int) -> tuple[Trip, str]:
-    trip, role = trip_for_reviewer(user, trip_pk)
-    if trip.is_closed:  # cancelled, purging or purged: the documents are gone or going
-        raise Http404
-    return trip, role
-
-
 @login_required
 @_no_store
 def index(request: HttpRequest, trip_pk: int) -> HttpResponse:
-    trip, _role = _trip(request.user, trip_pk)
+    trip, _role = trip_for_tripday(request.user, trip_pk)
     participants = (
         Participant.objects.filter(trip=trip)
         .select_related("student")
@@ -56,9 +49,7 @@ def index(request: HttpRequest, trip_pk: int) -> HttpResponse:
     )
     query = request.GET.get("q", "").strip()
     if query:
-        participants = participants.filter(student__name__icontains=query) | participants.filter(
-            student__kana__icontains=query
-        )
+        participants = participants.search(query)
     return render(
         request,
         "tripday/index.html",
@@ -70,22 +61,16 @@ def index(request: HttpRequest, trip_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @_no_store
 def child(request: HttpRequest, trip_pk: int, participant_pk: int) -> HttpResponse:
-    trip, role = _trip(request.user, trip_pk)
-    latest = Document.objects.order_by("-uploaded_at", "-pk")
-    participant = get_object_or_404(
-        Participant.objects.select_related("student").prefetch_related(
-            Prefetch("documents", queryset=latest, to_attr="latest_documents")
-        ),
-        trip=trip,
-        pk=participant_pk,
-    )
-    document = participant.latest_documents[0] if participant.latest_documents else None
+    participant, role = participant_for_tripday(request.user, trip_pk, participant_pk)
+    trip = participant.trip
+    # At most one document per participant (a database constraint).
+    document = participant.documents.first()
     form = IncidentNoteForm(
         request.POST or None, trip=trip, initial={"participant": participant.pk}
     )
     if request.method == "POST":
         if form.is_valid() and form.cleaned_data["participant"] == participant:
-            form.save_recorded(request.user, role)
+            record_incident(form.save(commit=False), actor=request.user, role=role)
             messages.success(request, _("受診記録を保存しました。"))
             return redirect("tripday:child", trip_pk=trip.pk, participant_pk=participant.pk)
     else:

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from schools.people import display_name
-from students.models import Student
+from students.models import Student, roster_order
 
 from . import services
 from .models import EARLIEST_DATE, LATEST_DATE, MAX_TRIP_DAYS, Participant, ParticipantState, Trip
@@ -40,8 +39,8 @@ class TripForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["organiser"].queryset = teachers
         self.fields["accompanying"].queryset = teachers
-        self.fields["organiser"].label_from_instance = _teacher_label
-        self.fields["accompanying"].label_from_instance = _teacher_label
+        self.fields["organiser"].label_from_instance = display_name
+        self.fields["accompanying"].label_from_instance = display_name
         if self.instance.pk is not None and services.dates_frozen(self.instance):
             self.fields["end_date"].help_text = _(
                 "開始後または書類を保管中のため、日程は前にだけずらせます。"
@@ -84,10 +83,6 @@ class TripForm(forms.ModelForm):
         return data
 
 
-def _teacher_label(user) -> str:
-    return display_name(user)
-
-
 class AddClassForm(forms.Form):
     grade = forms.IntegerField(label=_("学年"), min_value=1, max_value=12)
     class_name = forms.CharField(label=_("組"), max_length=10)
@@ -110,15 +105,10 @@ class StudentSearchForm(forms.Form):
 
 
 SORTS = {
-    "number": (
-        "student__grade",
-        "student__class_name",
-        "student__number",
-        "student__student_number",
-    ),
+    "number": tuple(roster_order("student__")),
     "kana": ("student__kana", "student__name"),
-    "group": ("group_name", "student__grade", "student__class_name", "student__number"),
-    "state": ("state", "student__grade", "student__class_name", "student__number"),
+    "group": ("group_name", *roster_order("student__")),
+    "state": ("state", *roster_order("student__")),
 }
 
 
@@ -154,9 +144,7 @@ class ParticipantFilterForm(forms.Form):
             queryset = queryset.filter(student__class_name=data["class_name"].strip())
         if data["q"]:
             q = data["q"].strip()
-            queryset = queryset.filter(
-                Q(student__name__icontains=q) | Q(student__kana__icontains=q)
-            )
+            queryset = queryset.search(q)
         return queryset.order_by(*SORTS[data["sort"] or "number"])
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from schools.access import trip_visibility_q
 from schools.models import School
-from students.models import Student
+from students.models import Student, name_q, roster_order
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -189,6 +189,20 @@ class ParticipantState(models.TextChoices):
     CARD_CARRIED = "card_carried", _("マイナンバーカード持参")
 
 
+class ParticipantQuerySet(models.QuerySet):
+    def search(self, query: str) -> ParticipantQuerySet:
+        """The child's name or kana contains the query (the trip page and the trip day)."""
+        return self.filter(name_q(query, "student__"))
+
+    def in_roster_order(self) -> ParticipantQuerySet:
+        return self.order_by(*roster_order("student__"))
+
+    def group_names(self) -> list[str]:
+        """The groups (班) in use, sorted; participants without one are in none."""
+        names = self.exclude(group_name="").order_by().values_list("group_name", flat=True)
+        return sorted(set(names))
+
+
 class Participant(models.Model):
     trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="participants")
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="participations")
@@ -200,6 +214,8 @@ class Participant(models.Model):
         default=ParticipantState.NOT_REQUESTED,
         db_index=True,
     )
+
+    objects = ParticipantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("参加者")

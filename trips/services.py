@@ -1,6 +1,7 @@
-"""Trip set-up rules as plain functions: access lookups, participants, groups, lock and cancel.
+"""Trip set-up rules as plain functions: participants, groups, dates, lock and cancel.
 
-Views call one of these and render; every change is audited with ids and counts only.
+Views check access (trips/access.py), call one of these and render; every change is audited
+with ids and counts only.
 """
 
 from __future__ import annotations
@@ -8,14 +9,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from schools import access, audit
+from schools import audit
 from schools.models import Role
 from students.models import Student
 
@@ -44,50 +44,7 @@ def _record_trip_event(action: str, trip: Trip, actor, **details) -> None:
     )
 
 
-def refuse(user, kind: str, *, status: int) -> None:
-    """Record an access-rule refusal: who, their role, what kind of object; never which one."""
-    role = access.primary_membership(user)
-    audit.record(
-        "access_denied",
-        actor=user,
-        role=role.role if role else "",
-        school=role.school_id if role else None,
-        kind=kind,
-        status=str(status),
-    )
-
-
-def trip_for(user, pk: int, *, write: bool = False) -> Trip:
-    """The trip if this user may see it (404 otherwise); with write=True, 403 for readers."""
-    trip = Trip.objects.visible_to(user).select_related("school", "organiser").filter(pk=pk).first()
-    if trip is None:
-        refuse(user, "trip", status=404)
-        raise Http404
-    if write and not access.can_change_trip(user, trip):
-        refuse(user, "trip", status=403)
-        raise PermissionDenied
-    return trip
-
-
-def participants_for(user, trip: Trip) -> QuerySet[Participant]:
-    """The participant list, for the roles that may see names (the admin sees counts only)."""
-    if not access.can_see_participants(user, trip):
-        refuse(user, "participant", status=403)
-        raise PermissionDenied
-    return trip.participants.select_related("student")
-
-
-def participant_for(user, trip: Trip, pk: int) -> Participant:
-    participant = trip.participants.select_related("student").filter(pk=pk).first()
-    if participant is None:
-        refuse(user, "participant", status=404)
-        raise Http404
-    return participant
-
-
 def teachers_of(school_id: int) -> QuerySet:
-    from django.contrib.auth import get_user_model
-
     return (
         get_user_model()
         .objects.filter(memberships__school_id=school_id, memberships__role=Role.TEACHER)

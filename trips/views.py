@@ -1,11 +1,10 @@
-"""Teacher screens for trips: thin views over trips.services (access, changes, audit)."""
+"""Teacher screens for trips: thin views over trips.access (who may open what) and
+trips.services (changes, audit)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 from schools import access
 from schools.models import Role
 
+from . import access as trip_access
 from . import panels, services
 from .forms import (
     AddClassForm,
@@ -42,17 +42,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "trips/dashboard.html", {"rows": rows, "can_create": can_create})
 
 
-def _teacher_school_id(user) -> int:
-    schools = access.school_ids_with_role(user, Role.TEACHER)
-    if not schools:
-        services.refuse(user, "trip", status=403)
-        raise PermissionDenied
-    return schools[0]
-
-
 @login_required
 def trip_create(request: HttpRequest) -> HttpResponse:
-    school_id = _teacher_school_id(request.user)
+    school_id = trip_access.teacher_school_for(request.user)
     teachers = services.teachers_of(school_id)
     trip = Trip(school_id=school_id, organiser=request.user)
     form = TripForm(request.POST or None, instance=trip, teachers=teachers)
@@ -67,9 +59,7 @@ def trip_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def trip_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    trip = services.trip_for(request.user, pk, write=True)
-    if trip.is_closed:
-        raise PermissionDenied
+    trip, _role = trip_access.open_trip_for(request.user, pk)
     form = TripForm(
         request.POST or None, instance=trip, teachers=services.teachers_of(trip.school_id)
     )
@@ -89,7 +79,7 @@ def trip_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def trip_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    trip = services.trip_for(request.user, pk)
+    trip, _role = trip_access.trip_for(request.user, pk)
     counted = Trip.objects.with_progress().get(pk=trip.pk)
     context = {
         "trip": trip,
@@ -98,24 +88,21 @@ def trip_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_see_participants": access.can_see_participants(request.user, trip),
         "trip_panels": panels.TRIP_PANELS,
         "trip_actions": panels.TRIP_ACTIONS,
-        "participant_cells": panels.PARTICIPANT_CELLS,
         "states": ParticipantState,
     }
     if context["can_see_participants"]:
         filters = ParticipantFilterForm(request.GET or None)
-        queryset = filters.apply(services.participants_for(request.user, trip))
+        queryset = filters.apply(trip_access.participants_for(request.user, trip))
         context["filters"] = filters
-        context["participants"] = list(panels.participant_queryset(queryset))
-        context["groups"] = sorted(
-            {g for g in trip.participants.values_list("group_name", flat=True) if g}
-        )
+        context["participants"] = list(queryset)
+        context["groups"] = trip.participants.group_names()
     return render(request, "trips/trip_detail.html", context)
 
 
 @login_required
 @require_POST
 def trip_lock(request: HttpRequest, pk: int) -> HttpResponse:
-    trip = services.trip_for(request.user, pk, write=True)
+    trip, _role = trip_access.trip_for(request.user, pk, write=True)
     if request.POST.get("unlock"):
         services.unlock(trip, actor=request.user)
         messages.info(request, _("ロックを解除しました。保護者は再び提出・差し替えができます。"))
@@ -127,7 +114,7 @@ def trip_lock(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def trip_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    trip = services.trip_for(request.user, pk, write=True)
+    trip, _role = trip_access.trip_for(request.user, pk, write=True)
     if request.method == "POST":
         if request.POST.get("confirm") != "中止":
             messages.error(request, _("確認のため「中止」と入力してください。"))
@@ -140,9 +127,7 @@ def trip_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def add_participants(request: HttpRequest, pk: int) -> HttpResponse:
-    trip = services.trip_for(request.user, pk, write=True)
-    if trip.is_closed:
-        raise PermissionDenied
+    trip, _role = trip_access.open_trip_for(request.user, pk)
     available = services.students_available(trip)
     class_form = AddClassForm(request.POST if "add_class" in request.POST else None)
     pick_form = AddStudentsForm(
@@ -172,13 +157,7 @@ def add_participants(request: HttpRequest, pk: int) -> HttpResponse:
         if data["class_name"]:
             listed = listed.filter(class_name=data["class_name"].strip())
         if data["q"]:
-            q = data["q"].strip()
-            listed = listed.filter(
-                Q(name__icontains=q) | Q(kana__icontains=q) | Q(student_number=q)
-            )
-    classes = (
-        available.values_list("grade", "class_name").distinct().order_by("grade", "class_name")
-    )
+            listed = listed.search(data["q"].strip())
     context = {
         "trip": trip,
         "class_form": class_form,
@@ -186,7 +165,7 @@ def add_participants(request: HttpRequest, pk: int) -> HttpResponse:
         "search": search,
         "students": list(listed[:STUDENT_PICK_LIMIT]),
         "limit": STUDENT_PICK_LIMIT,
-        "classes": list(classes),
+        "classes": available.classes(),
         "count": trip.participants.count(),
     }
     return render(request, "trips/add_participants.html", context)
@@ -195,10 +174,8 @@ def add_participants(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def remove_participant(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
-    trip = services.trip_for(request.user, pk, write=True)
-    if trip.is_closed:
-        raise PermissionDenied
-    participant = services.participant_for(request.user, trip, participant_pk)
+    trip, _role = trip_access.open_trip_for(request.user, pk)
+    participant = trip_access.participant_for(request.user, trip, participant_pk)
     services.remove_participant(participant, actor=request.user)
     messages.info(request, _("参加者を1人外しました。"))
     return redirect("trips:detail", pk=trip.pk)
@@ -206,14 +183,8 @@ def remove_participant(request: HttpRequest, pk: int, participant_pk: int) -> Ht
 
 @login_required
 def groups(request: HttpRequest, pk: int) -> HttpResponse:
-    trip = services.trip_for(request.user, pk, write=True)
-    if trip.is_closed:
-        raise PermissionDenied
-    participants = list(
-        trip.participants.select_related("student").order_by(
-            "student__grade", "student__class_name", "student__number", "student__student_number"
-        )
-    )
+    trip, _role = trip_access.open_trip_for(request.user, pk)
+    participants = list(trip.participants.select_related("student").in_roster_order())
     if request.method == "POST":
         changed = services.assign_groups(
             trip, groups_from_post(request.POST, participants), actor=request.user

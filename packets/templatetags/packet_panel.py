@@ -7,8 +7,7 @@ from django import template
 from ..access import can_use_packets
 from ..forms import BuildForm, PrintForm
 from ..models import Packet
-from ..services import stale_ids
-from ..views import paper_copy_holders, trip_groups
+from ..services import paper_copy_holders, stale_ids
 
 register = template.Library()
 
@@ -28,7 +27,7 @@ def packet_panel(context) -> dict:
     stale = stale_ids(packets) if allowed else set()
     for packet in packets:
         packet.is_stale = packet.pk in stale
-    groups = trip_groups(trip) if allowed else []
+    groups = trip.participants.group_names() if allowed else []
     return {
         "trip": trip,
         "packets": packets,

@@ -83,6 +83,8 @@ def test_review_screen_answers_a_clear_message_for_a_replaced_document(participa
         )
         assert response.redirect_chain[-1][0] == f"/documents/trip/{participant.trip_id}/"
         assert "保護者が差し替えたか取り下げました" in response.content.decode()
+    # The reviewer was not refused anything: the trail records no access refusal.
+    assert not AuditEvent.objects.filter(action="access_denied").exists()
 
 
 def test_a_stale_review_form_does_not_reveal_another_schools_trip(participant, outsider):

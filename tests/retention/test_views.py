@@ -186,7 +186,11 @@ def test_certificate_renders_as_pdf_with_its_counts(client, school_admin, purged
     )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'inline; filename="{certificate.number}.pdf"'
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"]
+    # Shown by the browser's PDF viewer: the site's own strict policy, not a sandbox.
+    assert not response["Content-Security-Policy"].startswith("sandbox")
     assert response.content.startswith(b"%PDF")
     pdf = tmp_path / "c.pdf"
     pdf.write_bytes(response.content)
