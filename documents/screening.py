@@ -36,12 +36,18 @@ GOOD_CONFIDENCE = 55.0
 GOOD_WORDS = 4
 # Fixed wording of the card face (表面): "個人番号カード"; OCR may miss a character, so parts do.
 _FACE_WORDS = ("個人番号カード", "番号カード", "個人番号カ", "人番号カード")
-_FACE_FIELDS = ("住所", "性別", "有効")
+FACE_FIELDS_NEEDED = 2
+_FACE_FIELDS = ("住所", "性別", "まで有効", "日生")
 # The 個人番号 label or a long digit run in the jpn reading: the digits get a pass of their own.
 _NUMBER_LABEL = ("個人", "人番号")
 _DIGITS = re.compile(r"\d")
 DIGIT_WHITELIST = "0123456789"
-MAX_DIGIT_LINES = 4
+MAX_DIGIT_SPANS = 8
+# Digits are scaled to about this height (px) before the digits-only pass.
+TARGET_DIGIT_HEIGHT = 40
+# A line this short that holds 個人番号 is the card back's label, with its number below.
+LABEL_LINE_CHARS = 8
+_TWELVE = re.compile(r"\d{12}")
 _INSURER_DIGITS = re.compile(r"(?<!\d)(?:\d{8}|\d{6})(?!\d)")
 _DIGIT_RUN = re.compile(r"\d[\d \-]{6,}\d")
 
@@ -61,6 +67,21 @@ def prepare(data: bytes) -> Image.Image:
     im.draft("L", (OCR_LONG_SIDE, OCR_LONG_SIDE))
     im = im.convert("L")
     im.thumbnail((OCR_LONG_SIDE, OCR_LONG_SIDE), Image.Resampling.BILINEAR)
+    return ImageOps.autocontrast(im, cutoff=1)
+
+
+def _fit(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+    ratio = long_side / max(size)
+    return max(round(size[0] * ratio), 1), max(round(size[1] * ratio), 1)
+
+
+def prepare_full(data: bytes) -> Image.Image:
+    """The page at its own resolution (our normalised JPEG: at most 2400 px), greyscale.
+
+    Digit lines are cropped from this copy: the 1400 px one has lost a third of each stroke
+    on an A4 photo, and one misread digit is a missed My Number.
+    """
+    im = Image.open(io.BytesIO(data)).convert("L")
     return ImageOps.autocontrast(im, cutoff=1)
 
 
@@ -98,27 +119,57 @@ def orientations(image: Image.Image) -> list[int]:
     return [90, 270, 0, 180]
 
 
+_TURNS = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180}
+_TURNS[270] = Image.Transpose.ROTATE_270
+
+
+def _turn(image: Image.Image, rotation: int) -> Image.Image:
+    return image.transpose(_TURNS[rotation]) if rotation else image
+
+
+def holds_my_number(text: str) -> bool:
+    """A valid 12-digit number within one line of an OCR reading.
+
+    On a photo the number is printed on one line (the card back, a copy of it); joining lines, as
+    the PDF text screen must, made a My Number out of an insurer number and the next line's
+    digits (one chain in eleven passes the check digit).
+    """
+    return any(guards.contains_my_number(line) for line in text.splitlines())
+
+
 @sensitive_variables("reading", "best", "text", "digits")
-def screen_image(image: Image.Image, *, names: Iterable[str], expects_name: bool) -> Screening:
-    """Screen one upright-or-not page; OcrUnavailable propagates to the caller."""
+def screen_image(
+    image: Image.Image,
+    *,
+    names: Iterable[str],
+    expects_name: bool,
+    full: Image.Image | None = None,
+) -> Screening:
+    """Screen one upright-or-not page; OcrUnavailable propagates to the caller.
+
+    `image` is the ≤ 1400 px copy the Japanese pass reads; `full` the same page at its own
+    resolution, from which digit lines are cropped (defaults to `image`).
+    """
+    full = image if full is None else full
     best: ocr.Reading | None = None
+    best_rotation = 0
     for rotation in orientations(image):
-        turned = image.rotate(rotation, expand=True) if rotation else image
-        reading = ocr.read(turned, lang="jpn", psm=6)
+        reading = ocr.read(_turn(image, rotation), lang="jpn", psm=6)
         if reading.confidence >= GOOD_CONFIDENCE and reading.words >= GOOD_WORDS:
-            best, best_turned = reading, turned  # the right way up: never a poorer earlier one
+            best, best_rotation = reading, rotation  # the right way up: never a poorer one
             break
         if best is None or _quality(reading) > _quality(best):
-            best, best_turned = reading, turned
+            best, best_rotation = reading, rotation
     text = best.text if best else ""
-    if guards.contains_my_number(text):
+    if holds_my_number(text):
         return Screening(refusal="my_number")
     if _is_card_face(text):
         return Screening(refusal="my_number_card")
     digits = ""
     if best is not None and _wants_digit_pass(text, best):
-        digits = _read_digits(best_turned, best)
-        if guards.contains_my_number(digits):
+        scale = full.width / image.width
+        digits = _read_digits(_turn(full, best_rotation), best, scale)
+        if holds_my_number(digits):
             return Screening(refusal="my_number")
     flags = []
     if best is None or best.words < GOOD_WORDS:
@@ -130,24 +181,106 @@ def screen_image(image: Image.Image, *, names: Iterable[str], expects_name: bool
     return Screening(flags=flags)
 
 
-@sensitive_variables("reading", "line", "parts")
-def _read_digits(image: Image.Image, reading: ocr.Reading) -> str:
-    """Digits only, line by line: each line that showed digits, cropped and enlarged.
+Box = tuple[int, int, int, int]
+# What OCR makes of a digit now and then: a word mostly of these is a number misread.
+_LOOKALIKES = set("0123456789oOlIigqsSzZB")
+
+
+def _numeric(word: str) -> bool:
+    folded = guards.normalise_text(word)
+    alike = sum(c in _LOOKALIKES for c in folded)
+    return bool(_DIGITS.search(folded)) and 2 * alike >= len(folded)
+
+
+def _union(boxes: list[Box]) -> Box:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def _digit_spans(reading: ocr.Reading) -> list[tuple[Box, int]]:
+    """What to read again digits-only, each with the height of its digits.
+
+    The runs of numeric words on lines that showed six digits or more (without the words around
+    them: a label such as 保険者番号 read with a digits whitelist turns into digits too), and the
+    space under a 個人番号 label that stands alone on its line (the card back's layout) when the
+    Japanese pass found no digits there.
+    """
+    spans: list[tuple[Box, int]] = []
+    for (line, _box), words in zip(reading.lines, reading.line_words, strict=True):
+        if len(_DIGITS.findall(line)) < 6:
+            continue
+        run: list[Box] = []
+        for word, box in (*words, ("", (0, 0, 0, 0))):
+            if word and _numeric(word):
+                run.append(box)
+                continue
+            if run:
+                union = _union(run)
+                spans.append((union, max(b[3] - b[1] for b in run)))
+                run = []
+    for line, (left, top, right, bottom) in reading.lines:
+        label = guards.fold(line)
+        if not any(word in label for word in _NUMBER_LABEL) or len(label) > LABEL_LINE_CHARS:
+            continue
+        height = bottom - top
+        below = (left - height, bottom, right + 24 * height, bottom + 3 * height)
+        if not any(b[1] < below[3] and b[3] > below[1] for b, _ in spans):
+            # The card prints its number at about 1.3 times the label's height.
+            spans.append((below, round(1.3 * height)))
+    return spans
+
+
+@sensitive_variables("parts", "crop", "sheet")
+def _read_digits(full: Image.Image, reading: ocr.Reading, scale: float) -> str:
+    """Digits only, each span cropped from the full-resolution page, in one Tesseract run.
 
     The jpn model splits a card back's 4-4-4 groups or misreads a blurred digit; a digits-only
-    pass over a 3x crop of just that line (a fraction of the page's pixels) reads it again;
-    when that finds no number, the whole page gets one digits-only pass.
+    pass over just those digits reads them again. Each crop is scaled so its digits are about
+    TARGET_DIGIT_HEIGHT px tall and the crops are stacked on one white sheet, one per line, so a
+    page costs one process. Only when no line held 12 digits at all, and the page shows the
+    個人番号 label, does the whole page get a digits-only pass.
     """
+    crops = []
+    for (left, top, right, bottom), digit_height in _digit_spans(reading)[:MAX_DIGIT_SPANS]:
+        height = digit_height * scale
+        crop = full.crop(
+            (
+                max(int(left * scale - 0.6 * height), 0),
+                max(int(top * scale - 0.4 * height), 0),
+                min(int(right * scale + 0.6 * height), full.width),
+                min(int(bottom * scale + 0.4 * height), full.height),
+            )
+        )
+        factor = min(max(TARGET_DIGIT_HEIGHT / max(height, 1), 0.3), 3.0)
+        size = (max(int(crop.width * factor), 1), max(int(crop.height * factor), 1))
+        if crop.width >= 8 and crop.height >= 8:
+            crops.append(crop.resize(size, Image.Resampling.BICUBIC))
     parts = []
-    boxes = [box for line, box in reading.lines if len(_DIGITS.findall(line)) >= 6]
-    for left, top, right, bottom in boxes[:MAX_DIGIT_LINES]:
-        margin = (bottom - top) // 2 + 4
-        crop = image.crop((left - margin, top - margin, right + margin, bottom + margin))
-        crop = crop.resize((crop.width * 3, crop.height * 3), Image.Resampling.BICUBIC)
-        parts.append(ocr.read(crop, lang="eng", psm=7, whitelist=DIGIT_WHITELIST).text)
-    if not guards.contains_my_number("\n".join(parts)):
-        parts.append(ocr.read(image, lang="eng", psm=6, whitelist=DIGIT_WHITELIST).text)
+    if crops:
+        gap = TARGET_DIGIT_HEIGHT
+        sheet = Image.new(
+            "L",
+            (max(c.width for c in crops) + 2 * gap, sum(c.height + gap for c in crops) + gap),
+            255,
+        )
+        y = gap
+        for crop in crops:
+            sheet.paste(crop, (gap, y))
+            y += crop.height + gap
+        parts.append(ocr.read(sheet, lang="eng", psm=6, whitelist=DIGIT_WHITELIST).text)
+    lines = "\n".join(parts).splitlines()
+    if _has_label(reading.text) and not any(_TWELVE.search(x.replace(" ", "")) for x in lines):
+        parts.append(ocr.read(full, lang="eng", psm=6, whitelist=DIGIT_WHITELIST).text)
     return "\n".join(parts)
+
+
+def _has_label(text: str) -> bool:
+    folded = guards.fold(text)
+    return any(label in folded for label in _NUMBER_LABEL)
 
 
 def _insurer_reread_ok(text: str, digits: str) -> bool:
@@ -188,8 +321,13 @@ def _is_card_face(text: str) -> bool:
     folded = guards.fold(text)
     if any(guards.fold(word) in folded for word in _FACE_WORDS):
         return True
-    # The face's fixed field labels without anything an insurer prints.
-    return all(label in folded for label in _FACE_FIELDS) and "保険" not in folded
+    # The face's fixed wording without anything an insurer prints: 住所, 性別, "…日まで有効" and
+    # the birth date "…日生"; a line is often lost (the card's name at the bottom, a misread
+    # 住), so two of the four are enough. A 資格確認書 prints 保険者番号, and a card back
+    # 日生 alone.
+    return sum(label in folded for label in _FACE_FIELDS) >= FACE_FIELDS_NEEDED and (
+        "保険" not in folded
+    )
 
 
 def screen_pages(pages: Iterable[bytes], *, names: Iterable[str], expects_name: bool) -> Screening:
@@ -204,7 +342,11 @@ def screen_pages(pages: Iterable[bytes], *, names: Iterable[str], expects_name: 
     name_found = False
     for data in pages:
         try:
-            result = screen_image(prepare(data), names=names, expects_name=expects_name)
+            full = prepare_full(data)
+            image = full
+            if max(full.size) > OCR_LONG_SIDE:
+                image = full.resize(_fit(full.size, OCR_LONG_SIDE), Image.Resampling.BILINEAR)
+            result = screen_image(image, full=full, names=names, expects_name=expects_name)
         except ocr.OcrUnavailable:
             return Screening(screened=False, flags=["not_screened"])
         if result.refusal:
