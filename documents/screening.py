@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.views.decorators.debug import sensitive_variables
-from PIL import Image, ImageFilter, ImageOps, ImageStat
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps, ImageStat
 
 from . import guards, ocr
 
@@ -201,15 +201,19 @@ def _union(boxes: list[Box]) -> Box:
     )
 
 
-def _digit_spans(reading: ocr.Reading) -> list[tuple[Box, int]]:
-    """What to read again digits-only, each with the height of its digits.
+# The boxes of a run of numeric words, their digits' height, and optionally a box to blank out.
+Span = tuple[tuple[Box, ...], int] | tuple[tuple[Box, ...], int, Box]
+
+
+def _digit_spans(reading: ocr.Reading) -> list[Span]:
+    """What to read again digits-only: runs of numeric words, each with its digits' height.
 
     The runs of numeric words on lines that showed six digits or more (without the words around
     them: a label such as 保険者番号 read with a digits whitelist turns into digits too), and the
     space under a 個人番号 label that stands alone on its line (the card back's layout) when the
     Japanese pass found no digits there.
     """
-    spans: list[tuple[Box, int]] = []
+    spans: list[Span] = []
     for (line, _box), words in zip(reading.lines, reading.line_words, strict=True):
         if len(_DIGITS.findall(line)) < 6:
             continue
@@ -217,63 +221,136 @@ def _digit_spans(reading: ocr.Reading) -> list[tuple[Box, int]]:
         for word, box in (*words, ("", (0, 0, 0, 0))):
             if word and _numeric(word):
                 run.append(box)
-                continue
-            if run:
-                union = _union(run)
-                spans.append((union, max(b[3] - b[1] for b in run)))
+            elif run:
+                spans.append((tuple(run), max(b[3] - b[1] for b in run)))
                 run = []
-    for line, (left, top, right, bottom) in reading.lines:
-        label = guards.fold(line)
-        if not any(word in label for word in _NUMBER_LABEL) or len(label) > LABEL_LINE_CHARS:
-            continue
+    for _line, (left, top, right, bottom) in _lone_labels(reading):
         height = bottom - top
         below = (left - height, bottom, right + 24 * height, bottom + 3 * height)
-        if not any(b[1] < below[3] and b[3] > below[1] for b, _ in spans):
-            # The card prints its number at about 1.3 times the label's height.
-            spans.append((below, round(1.3 * height)))
+        if not any(b[1] < below[3] and b[3] > below[1] for boxes, _ in spans for b in boxes):
+            # The card prints its number at about 1.3 times the label's height, right under
+            # it; the band reaches above the label too (a skewed line rises to the right), with
+            # the label itself blanked out.
+            band = (left - height, top - 2 * height, right + 24 * height, bottom + 3 * height)
+            spans.append(((band,), round(1.3 * height), (left, top, right, bottom)))
     return spans
 
 
-@sensitive_variables("parts", "crop", "sheet")
+def _lone_labels(reading: ocr.Reading) -> list[tuple[str, Box]]:
+    """Lines that hold 個人番号 and little else: the card back's label above its number."""
+    return [
+        (line, box)
+        for line, box in reading.lines
+        if _has_label(line) and len(guards.fold(line)) <= LABEL_LINE_CHARS
+    ]
+
+
+def _row(full: Image.Image, span: Span, scale: float) -> Image.Image | None:
+    """One span as a level strip: each word cropped tight and scaled, side by side.
+
+    Cropping word by word straightens a skewed line and leaves out whatever stands above or
+    below it (the label, the next line), which a digits whitelist would read as digits too.
+    """
+    boxes, digit_height = span[0], span[1]
+    height = digit_height * scale
+    factor = min(max(TARGET_DIGIT_HEIGHT / max(height, 1), 0.3), 3.0)
+    pieces = []
+    for left, top, right, bottom in boxes:
+        x0 = max(int(left * scale - 0.15 * height), 0)
+        y0 = max(int(top * scale - 0.25 * height), 0)
+        crop = full.crop(
+            (
+                x0,
+                y0,
+                min(int(right * scale + 0.15 * height), full.width),
+                min(int(bottom * scale + 0.25 * height), full.height),
+            )
+        )
+        if crop.width < 4 or crop.height < 4:
+            continue
+        if len(span) == 3:
+            m = span[2]
+            pad = 0.2 * height
+            ImageDraw.Draw(crop).rectangle(
+                (
+                    m[0] * scale - pad - x0,
+                    m[1] * scale - pad - y0,
+                    m[2] * scale + pad - x0,
+                    m[3] * scale + pad - y0,
+                ),
+                fill=255,
+            )
+        size = (max(int(crop.width * factor), 1), max(int(crop.height * factor), 1))
+        pieces.append(crop.resize(size, Image.Resampling.BICUBIC))
+    if not pieces:
+        return None
+    gap = TARGET_DIGIT_HEIGHT
+    row = Image.new(
+        "L",
+        (sum(p.width for p in pieces) + gap * (len(pieces) - 1), max(p.height for p in pieces)),
+        255,
+    )
+    x = 0
+    for piece in pieces:
+        row.paste(piece, (x, (row.height - piece.height) // 2))
+        x += piece.width + gap
+    return row
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """Ink against its local background: the table or shadow around a card turns white.
+
+    The background is the brightest value nearby (a coarse max filter, cheap on a 1/8 copy);
+    what is darker than it is ink. A grey table next to white paper otherwise took Tesseract's
+    threshold and hid the digits beside it.
+    """
+    small = image.reduce(8) if min(image.size) >= 64 else image
+    background = small.filter(ImageFilter.MaxFilter(3)).resize(
+        image.size, Image.Resampling.BILINEAR
+    )
+    return ImageOps.autocontrast(ImageOps.invert(ImageChops.subtract(background, image)), cutoff=1)
+
+
+@sensitive_variables("parts", "rows", "sheet", "reading", "found")
 def _read_digits(full: Image.Image, reading: ocr.Reading, scale: float) -> str:
     """Digits only, each span cropped from the full-resolution page, in one Tesseract run.
 
     The jpn model splits a card back's 4-4-4 groups or misreads a blurred digit; a digits-only
-    pass over just those digits reads them again. Each crop is scaled so its digits are about
-    TARGET_DIGIT_HEIGHT px tall and the crops are stacked on one white sheet, one per line, so a
-    page costs one process. Only when no line held 12 digits at all, and the page shows the
-    個人番号 label, does the whole page get a digits-only pass.
+    pass over just those digits reads them again. Each span becomes a level strip with its
+    digits about TARGET_DIGIT_HEIGHT px tall (`_row`) and the strips are stacked on one white
+    sheet, so a page costs one process. Only when no line held 12 digits at all, under a lone
+    個人番号 label (a card back), does the whole page get a digits-only pass.
     """
-    crops = []
-    for (left, top, right, bottom), digit_height in _digit_spans(reading)[:MAX_DIGIT_SPANS]:
-        height = digit_height * scale
-        crop = full.crop(
-            (
-                max(int(left * scale - 0.6 * height), 0),
-                max(int(top * scale - 0.4 * height), 0),
-                min(int(right * scale + 0.6 * height), full.width),
-                min(int(bottom * scale + 0.4 * height), full.height),
-            )
-        )
-        factor = min(max(TARGET_DIGIT_HEIGHT / max(height, 1), 0.3), 3.0)
-        size = (max(int(crop.width * factor), 1), max(int(crop.height * factor), 1))
-        if crop.width >= 8 and crop.height >= 8:
-            crops.append(crop.resize(size, Image.Resampling.BICUBIC))
+    rows = [_row(full, span, scale) for span in _digit_spans(reading)[:MAX_DIGIT_SPANS]]
+    rows = [row for row in rows if row is not None]
     parts = []
-    if crops:
+    if rows:
         gap = TARGET_DIGIT_HEIGHT
         sheet = Image.new(
             "L",
-            (max(c.width for c in crops) + 2 * gap, sum(c.height + gap for c in crops) + gap),
+            (max(r.width for r in rows) + 2 * gap, sum(r.height + gap for r in rows) + gap),
             255,
         )
-        y = gap
-        for crop in crops:
-            sheet.paste(crop, (gap, y))
-            y += crop.height + gap
-        parts.append(ocr.read(sheet, lang="eng", psm=6, whitelist=DIGIT_WHITELIST).text)
+        y, bands = gap, []
+        for row in rows:
+            sheet.paste(row, (gap, y))
+            bands.append((y, y + row.height))
+            y += row.height + gap
+        # Sparse text (psm 11): widely spaced digits (full-width forms) came back empty from
+        # the block mode. Its words come in no particular order: each goes back to the strip
+        # it sits on, left to right.
+        reading = ocr.read(_flatten(sheet), lang="eng", psm=11, whitelist=DIGIT_WHITELIST)
+        found: list[list[tuple[int, str]]] = [[] for _ in bands]
+        for words in reading.line_words:
+            for word, (left, top, _right, bottom) in words:
+                middle = (top + bottom) / 2
+                for index, (start, end) in enumerate(bands):
+                    if start - gap / 2 <= middle < end + gap / 2:
+                        found[index].append((left, word))
+                        break
+        parts.append("\n".join(" ".join(w for _, w in sorted(row)) for row in found if row))
     lines = "\n".join(parts).splitlines()
-    if _has_label(reading.text) and not any(_TWELVE.search(x.replace(" ", "")) for x in lines):
+    if _lone_labels(reading) and not any(_TWELVE.search(x.replace(" ", "")) for x in lines):
         parts.append(ocr.read(full, lang="eng", psm=6, whitelist=DIGIT_WHITELIST).text)
     return "\n".join(parts)
 

@@ -264,11 +264,14 @@ def test_a_card_back_label_alone_on_its_line_gets_the_space_below_it_read():
     name = ("氏名 山田 太郎", (40, 230, 400, 264))
     spans = screening._digit_spans(_reading(label, name))
     assert len(spans) == 1
-    (_left, top, _right, bottom), height = spans[0]
-    assert top == 74 and bottom > 74 + 2 * 34 and height == 44
+    ((_left, top, _right, bottom),), height, blanked = spans[0]
+    assert top < 40 and bottom > 74 + 2 * 34 and height == 44
+    assert blanked == label[1]  # the label itself is not read as digits
     # The number line was read: nothing more to look at under the label.
     number = ("4741 5477 3330", (40, 100, 460, 150))
-    assert screening._digit_spans(_reading(label, number, name)) == [((40, 100, 460, 150), 50)]
+    assert screening._digit_spans(_reading(label, number, name)) == [
+        (((40, 100, 460, 150),) * 3, 50)
+    ]
     # A letter's 個人番号（下4桁）line is no card back's label.
     tail = ("個人番号（下4桁）＊＊＊＊　＊＊＊＊　1234", (80, 400, 900, 434))
     assert screening._digit_spans(_reading(tail)) == []
@@ -283,7 +286,7 @@ def test_only_the_digits_of_a_line_are_read_again():
         lines=(("保険者番号 31238740", (40, 250, 420, 290)),),
         line_words=((("保険者番号", (40, 252, 210, 288)), ("31238740", (240, 250, 420, 290))),),
     )
-    assert screening._digit_spans(reading) == [((240, 250, 420, 290), 40)]
+    assert screening._digit_spans(reading) == [(((240, 250, 420, 290),), 40)]
 
 
 def test_card_face_wording_two_labels_of_four_without_an_insurer():
