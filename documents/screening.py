@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -26,6 +27,9 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps, ImageStat
 
 from . import guards, ocr
 
+# Wall time for all the passes over one page: an upright photo needs ~0.5 s, a sideways one
+# with its digits ~2 s on a quiet machine; a picture of noise read four ways took ~15 s of CPU.
+PAGE_SECONDS = 6.0
 # Long side Tesseract gets: the 12 digits of a card photographed at arm's length stay ~30 px tall.
 OCR_LONG_SIDE = 1400
 PROFILE_LONG_SIDE = 480
@@ -43,6 +47,8 @@ _NUMBER_LABEL = ("個人", "人番号")
 _DIGITS = re.compile(r"\d")
 DIGIT_WHITELIST = "0123456789"
 MAX_DIGIT_SPANS = 8
+# A run of numeric words shorter than this is no number worth a second reading (6: insurer).
+MIN_RUN_CHARS = 6
 # Digits are scaled to about this height (px) before the digits-only pass.
 TARGET_DIGIT_HEIGHT = 40
 # A line this short that holds 個人番号 is the card back's label, with its number below.
@@ -119,6 +125,19 @@ def orientations(image: Image.Image) -> list[int]:
     return [90, 270, 0, 180]
 
 
+@dataclass
+class _Budget:
+    """The wall-clock deadline all of a page's Tesseract passes share."""
+
+    deadline: float
+
+    def left(self) -> float:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise ocr.OcrUnavailable("ocr_timeout")
+        return min(remaining, ocr.WALL_SECONDS)
+
+
 _TURNS = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180}
 _TURNS[270] = Image.Transpose.ROTATE_270
 
@@ -144,17 +163,20 @@ def screen_image(
     names: Iterable[str],
     expects_name: bool,
     full: Image.Image | None = None,
+    seconds: float | None = None,
 ) -> Screening:
     """Screen one upright-or-not page; OcrUnavailable propagates to the caller.
 
     `image` is the ≤ 1400 px copy the Japanese pass reads; `full` the same page at its own
-    resolution, from which digit lines are cropped (defaults to `image`).
+    resolution, from which digit lines are cropped (defaults to `image`). All the passes of a
+    page share `seconds` of wall time: past it the page is not screened (kept for review).
     """
     full = image if full is None else full
+    budget = _Budget(time.monotonic() + (PAGE_SECONDS if seconds is None else seconds))
     best: ocr.Reading | None = None
     best_rotation = 0
     for rotation in orientations(image):
-        reading = ocr.read(_turn(image, rotation), lang="jpn", psm=6)
+        reading = ocr.read(_turn(image, rotation), lang="jpn", psm=6, timeout=budget.left())
         if reading.confidence >= GOOD_CONFIDENCE and reading.words >= GOOD_WORDS:
             best, best_rotation = reading, rotation  # the right way up: never a poorer one
             break
@@ -168,7 +190,7 @@ def screen_image(
     digits = ""
     if best is not None and _wants_digit_pass(text, best):
         scale = full.width / image.width
-        digits = _read_digits(_turn(full, best_rotation), best, scale)
+        digits = _read_digits(_turn(full, best_rotation), best, scale, budget)
         if holds_my_number(digits):
             return Screening(refusal="my_number")
     flags = []
@@ -218,16 +240,24 @@ def _digit_spans(reading: ocr.Reading) -> list[Span]:
         if len(_DIGITS.findall(line)) < 6:
             continue
         run: list[Box] = []
+        chars = 0
         for word, box in (*words, ("", (0, 0, 0, 0))):
             if word and _numeric(word):
-                run.append(box)
+                if run and box[0] < run[-1][2]:
+                    # Overlapping boxes (a stray "9" read inside a group): one crop of both.
+                    run[-1] = _union([run[-1], box])
+                else:
+                    run.append(box)
+                chars += len(word)
             elif run:
-                spans.append((tuple(run), max(b[3] - b[1] for b in run)))
-                run = []
+                # A birth date's "29", "7", "12" cannot hold a number: not worth a strip.
+                if chars >= MIN_RUN_CHARS:
+                    spans.append((tuple(run), max(b[3] - b[1] for b in run)))
+                run, chars = [], 0
     for _line, (left, top, right, bottom) in _lone_labels(reading):
         height = bottom - top
         below = (left - height, bottom, right + 24 * height, bottom + 3 * height)
-        if not any(b[1] < below[3] and b[3] > below[1] for boxes, _ in spans for b in boxes):
+        if not any(b[1] < below[3] and b[3] > below[1] for span in spans for b in span[0]):
             # The card prints its number at about 1.3 times the label's height, right under
             # it; the band reaches above the label too (a skewed line rises to the right), with
             # the label itself blanked out.
@@ -312,7 +342,7 @@ def _flatten(image: Image.Image) -> Image.Image:
 
 
 @sensitive_variables("parts", "rows", "sheet", "reading", "found")
-def _read_digits(full: Image.Image, reading: ocr.Reading, scale: float) -> str:
+def _read_digits(full: Image.Image, reading: ocr.Reading, scale: float, budget: _Budget) -> str:
     """Digits only, each span cropped from the full-resolution page, in one Tesseract run.
 
     The jpn model splits a card back's 4-4-4 groups or misreads a blurred digit; a digits-only
@@ -339,7 +369,9 @@ def _read_digits(full: Image.Image, reading: ocr.Reading, scale: float) -> str:
         # Sparse text (psm 11): widely spaced digits (full-width forms) came back empty from
         # the block mode. Its words come in no particular order: each goes back to the strip
         # it sits on, left to right.
-        reading = ocr.read(_flatten(sheet), lang="eng", psm=11, whitelist=DIGIT_WHITELIST)
+        reading = ocr.read(
+            _flatten(sheet), lang="eng", psm=11, whitelist=DIGIT_WHITELIST, timeout=budget.left()
+        )
         found: list[list[tuple[int, str]]] = [[] for _ in bands]
         for words in reading.line_words:
             for word, (left, top, _right, bottom) in words:
@@ -351,7 +383,9 @@ def _read_digits(full: Image.Image, reading: ocr.Reading, scale: float) -> str:
         parts.append("\n".join(" ".join(w for _, w in sorted(row)) for row in found if row))
     lines = "\n".join(parts).splitlines()
     if _lone_labels(reading) and not any(_TWELVE.search(x.replace(" ", "")) for x in lines):
-        parts.append(ocr.read(full, lang="eng", psm=6, whitelist=DIGIT_WHITELIST).text)
+        parts.append(
+            ocr.read(full, lang="eng", psm=6, whitelist=DIGIT_WHITELIST, timeout=budget.left()).text
+        )
     return "\n".join(parts)
 
 

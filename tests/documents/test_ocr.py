@@ -303,3 +303,16 @@ def test_photo_of_a_card_face_whose_bottom_line_is_lost_is_refused(participant):
     flat = ocr_samples.card_face(random.Random(3), NAME)
     ImageDraw.Draw(flat).rectangle((10, 420, 846, 530), fill=(250, 246, 240))
     _refused(participant, _photo(flat), "my_number_card")
+
+
+def test_the_passes_of_a_page_share_one_time_budget(tmp_path, monkeypatch):
+    """Each pass answers in time, but four poor ones (a picture of noise) would not: the page
+    stops at its budget and is kept unscreened, instead of ~15 s of CPU."""
+    import time
+
+    _fake_tesseract(tmp_path, monkeypatch, 'sleep 0.4; printf "h\\n"')
+    monkeypatch.setattr(screening, "PAGE_SECONDS", 1.0)
+    started = time.monotonic()
+    result = screening.screen_pages([card_back()], names=[NAME], expects_name=True)
+    assert result.flags == ["not_screened"] and not result.screened
+    assert time.monotonic() - started < 2.0
