@@ -30,6 +30,10 @@ from . import guards, ocr
 # Wall time for all the passes over one page: an upright photo needs ~0.5 s, a sideways one
 # with its digits ~2 s on a quiet machine; a picture of noise read four ways took ~15 s of CPU.
 PAGE_SECONDS = 6.0
+# The orientation probe: text lines it reads, and how sure it must be to decide.
+PROBE_LINES = 3
+PROBE_CONFIDENCE = 50.0
+PROBE_MARGIN = 15.0
 # Long side Tesseract gets: the 12 digits of a card photographed at arm's length stay ~30 px tall.
 OCR_LONG_SIDE = 1400
 PROFILE_LONG_SIDE = 480
@@ -156,6 +160,71 @@ def holds_my_number(text: str) -> bool:
     return any(guards.contains_my_number(line) for line in text.splitlines())
 
 
+def _text_bands(ink: Image.Image, count: int) -> list[tuple[int, int]]:
+    """The `count` inkiest runs of rows (text lines) of a white-on-black ink image, top down."""
+    rows = ink.resize((1, ink.height), Image.Resampling.BOX).tobytes()
+    threshold = max(max(rows, default=0) * 0.25, 4)
+    bands, start = [], None
+    for y, value in enumerate((*rows, 0)):
+        if value > threshold and start is None:
+            start = y
+        elif value <= threshold and start is not None:
+            if y - start >= 2:
+                bands.append((sum(rows[start:y]), start, y))
+            start = None
+    return sorted((a, b) for _, a, b in sorted(bands, reverse=True)[:count])
+
+
+@sensitive_variables("reading", "sheet")
+def probe_upright(image: Image.Image, budget: _Budget | None = None) -> bool | None:
+    """Whether a page whose lines run across is upright (True) or upside down (False).
+
+    One small jpn pass instead of a whole wrong one: a few text lines from the inkiest quarter
+    of the page are stacked once as they are and once turned 180°, and the half Tesseract reads
+    with more confidence wins. None when neither half reads well (a sideways page, noise).
+    """
+    small = image.copy()
+    small.thumbnail((PROFILE_LONG_SIDE, PROFILE_LONG_SIDE))
+    ink = ImageOps.invert(_flatten(small)).point(lambda v: 255 if v > 110 else 0)
+    width = small.width
+    strips = [ink.crop((i * width // 4, 0, (i + 1) * width // 4, ink.height)) for i in range(4)]
+    column = max(range(4), key=lambda i: ImageStat.Stat(strips[i]).sum[0])
+    bands = _text_bands(strips[column], PROBE_LINES)
+    if not bands:
+        return None
+    ratio = image.width / small.width
+    # Half a strip either side: a line runs on past its inkiest quarter.
+    left = max(int((column - 0.5) * width / 4 * ratio), 0)
+    right = min(int((column + 1.5) * width / 4 * ratio), image.width)
+    crops = []
+    for top, bottom in bands:
+        pad = (bottom - top) * ratio * 0.3
+        box = (left, max(int(top * ratio - pad), 0), right, int(bottom * ratio + pad))
+        crops.append(image.crop(box))
+    gap = 24
+    half = Image.new("L", (max(c.width for c in crops), sum(c.height + gap for c in crops)), 255)
+    y = 0
+    for crop in crops:
+        half.paste(crop, (0, y))
+        y += crop.height + gap
+    sheet = Image.new("L", (half.width + 2 * gap, 2 * half.height + 3 * gap), 255)
+    sheet.paste(half, (gap, gap))
+    sheet.paste(half.rotate(180), (gap, half.height + 2 * gap))
+    timeout = budget.left() if budget else None
+    reading = ocr.read(sheet, lang="jpn", psm=6, timeout=timeout)
+    scores = [[0.0, 0.0], [0.0, 0.0]]
+    for (line, (_l, top, _r, bottom)), conf in zip(
+        reading.lines, reading.line_confidences, strict=True
+    ):
+        lower = (top + bottom) / 2 > half.height + 1.5 * gap
+        scores[lower][0] += conf * len(line)
+        scores[lower][1] += len(line)
+    up, down = (total / weight if weight else 0.0 for total, weight in scores)
+    if max(up, down) < PROBE_CONFIDENCE or abs(up - down) < PROBE_MARGIN:
+        return None
+    return up > down
+
+
 @sensitive_variables("reading", "best", "text", "digits")
 def screen_image(
     image: Image.Image,
@@ -261,18 +330,22 @@ def _digit_spans(reading: ocr.Reading) -> list[Span]:
             # The card prints its number at about 1.3 times the label's height, right under
             # it; the band reaches above the label too (a skewed line rises to the right), with
             # the label itself blanked out.
-            band = (left - height, top - 2 * height, right + 24 * height, bottom + 3 * height)
+            # Not wider: the card's own edges (a long dark line) made Tesseract read nothing.
+            band = (left - height // 2, top - height, right + 19 * height, bottom + 3 * height)
             spans.append(((band,), round(1.3 * height), (left, top, right, bottom)))
     return spans
 
 
 def _lone_labels(reading: ocr.Reading) -> list[tuple[str, Box]]:
-    """Lines that hold 個人番号 and little else: the card back's label above its number."""
-    return [
-        (line, box)
-        for line, box in reading.lines
-        if _has_label(line) and len(guards.fold(line)) <= LABEL_LINE_CHARS
-    ]
+    """Lines that hold 個人番号 and little else (the card back's label above its number), with
+    the box of the label's own words: a stray digit read on the line may sit lower."""
+    labels = []
+    for (line, box), words in zip(reading.lines, reading.line_words, strict=True):
+        if not _has_label(line) or len(guards.fold(line)) > LABEL_LINE_CHARS:
+            continue
+        own = [b for word, b in words if not _numeric(word) and len(word) > 1] or [box]
+        labels.append((line, _union(own)))
+    return labels
 
 
 def _row(full: Image.Image, span: Span, scale: float) -> Image.Image | None:
@@ -311,7 +384,7 @@ def _row(full: Image.Image, span: Span, scale: float) -> Image.Image | None:
                 fill=255,
             )
         size = (max(int(crop.width * factor), 1), max(int(crop.height * factor), 1))
-        pieces.append(crop.resize(size, Image.Resampling.BICUBIC))
+        pieces.append(_flatten(crop.resize(size, Image.Resampling.BICUBIC)))
     if not pieces:
         return None
     gap = TARGET_DIGIT_HEIGHT
@@ -334,59 +407,69 @@ def _flatten(image: Image.Image) -> Image.Image:
     what is darker than it is ink. A grey table next to white paper otherwise took Tesseract's
     threshold and hid the digits beside it.
     """
-    small = image.reduce(8) if min(image.size) >= 64 else image
+    # A window of about a digit's height: wider than any stroke, local enough for a shadow.
+    factor = max(1, min(min(image.size) // 8, TARGET_DIGIT_HEIGHT // 3))
+    small = image.reduce(factor) if factor > 1 else image
     background = small.filter(ImageFilter.MaxFilter(3)).resize(
         image.size, Image.Resampling.BILINEAR
     )
     return ImageOps.autocontrast(ImageOps.invert(ImageChops.subtract(background, image)), cutoff=1)
 
 
-@sensitive_variables("parts", "rows", "sheet", "reading", "found")
+@sensitive_variables("parts", "rows", "strips")
 def _read_digits(full: Image.Image, reading: ocr.Reading, scale: float, budget: _Budget) -> str:
-    """Digits only, each span cropped from the full-resolution page, in one Tesseract run.
+    """Digits only, each span cropped from the full-resolution page, stacked on one sheet.
 
     The jpn model splits a card back's 4-4-4 groups or misreads a blurred digit; a digits-only
     pass over just those digits reads them again. Each span becomes a level strip with its
-    digits about TARGET_DIGIT_HEIGHT px tall (`_row`) and the strips are stacked on one white
-    sheet, so a page costs one process. Only when no line held 12 digits at all, under a lone
-    個人番号 label (a card back), does the whole page get a digits-only pass.
+    digits about TARGET_DIGIT_HEIGHT px tall (`_row`); the strips of a page are read in one
+    Tesseract run (block mode). The band under a lone 個人番号 label (the jpn pass missed the
+    number) is read in sparse mode too: widely spaced full-width digits came back empty from the
+    block mode, while a skewed ordinary line came back short from the sparse one. Only when no
+    line held 12 digits at all under such a label does the whole page get a digits-only pass.
     """
-    rows = [_row(full, span, scale) for span in _digit_spans(reading)[:MAX_DIGIT_SPANS]]
-    rows = [row for row in rows if row is not None]
+    spans = _digit_spans(reading)[:MAX_DIGIT_SPANS]
+    strips = [row for row in (_row(full, span, scale) for span in spans) if row is not None]
     parts = []
-    if rows:
-        gap = TARGET_DIGIT_HEIGHT
-        sheet = Image.new(
-            "L",
-            (max(r.width for r in rows) + 2 * gap, sum(r.height + gap for r in rows) + gap),
-            255,
-        )
-        y, bands = gap, []
-        for row in rows:
-            sheet.paste(row, (gap, y))
-            bands.append((y, y + row.height))
-            y += row.height + gap
-        # Sparse text (psm 11): widely spaced digits (full-width forms) came back empty from
-        # the block mode. Its words come in no particular order: each goes back to the strip
-        # it sits on, left to right.
-        reading = ocr.read(
-            _flatten(sheet), lang="eng", psm=11, whitelist=DIGIT_WHITELIST, timeout=budget.left()
-        )
-        found: list[list[tuple[int, str]]] = [[] for _ in bands]
-        for words in reading.line_words:
-            for word, (left, top, _right, bottom) in words:
-                middle = (top + bottom) / 2
-                for index, (start, end) in enumerate(bands):
-                    if start - gap / 2 <= middle < end + gap / 2:
-                        found[index].append((left, word))
-                        break
-        parts.append("\n".join(" ".join(w for _, w in sorted(row)) for row in found if row))
-    lines = "\n".join(parts).splitlines()
-    if _lone_labels(reading) and not any(_TWELVE.search(x.replace(" ", "")) for x in lines):
-        parts.append(
-            ocr.read(full, lang="eng", psm=6, whitelist=DIGIT_WHITELIST, timeout=budget.left()).text
-        )
+    if strips:
+        parts += _read_strips(strips, psm=6, budget=budget)
+        if any(len(span) == 3 for span in spans):
+            parts += _read_strips(strips, psm=11, budget=budget)
+    labels = _lone_labels(reading)
+    if labels and not any(_TWELVE.search(part.replace(" ", "")) for part in parts):
+        whole = ocr.read(full, lang="eng", psm=6, whitelist=DIGIT_WHITELIST, timeout=budget.left())
+        parts += whole.text.splitlines()
     return "\n".join(parts)
+
+
+@sensitive_variables("sheet", "reading", "found")
+def _read_strips(strips: list[Image.Image], *, psm: int, budget: _Budget) -> list[str]:
+    """One digits-only run over strips stacked on a white sheet: each strip's text, in order.
+
+    Every word goes back to the strip it sits on, left to right, whatever order Tesseract
+    answers in (sparse mode has none).
+    """
+    gap = TARGET_DIGIT_HEIGHT
+    sheet = Image.new(
+        "L",
+        (max(r.width for r in strips) + 2 * gap, sum(r.height + gap for r in strips) + gap),
+        255,
+    )
+    y, bands = gap, []
+    for strip in strips:
+        sheet.paste(strip, (gap, y))
+        bands.append((y, y + strip.height))
+        y += strip.height + gap
+    reading = ocr.read(sheet, lang="eng", psm=psm, whitelist=DIGIT_WHITELIST, timeout=budget.left())
+    found: list[list[tuple[int, str]]] = [[] for _ in bands]
+    for words in reading.line_words:
+        for word, (left, top, _right, bottom) in words:
+            middle = (top + bottom) / 2
+            for index, (start, end) in enumerate(bands):
+                if start - gap / 2 <= middle < end + gap / 2:
+                    found[index].append((left, word))
+                    break
+    return [" ".join(word for _, word in sorted(row)) for row in found if row]
 
 
 def _has_label(text: str) -> bool:
