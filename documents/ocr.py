@@ -49,9 +49,8 @@ class Reading:
     words: int
     # Each line's text with its box (left, top, right, bottom) in the image's pixels.
     lines: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
-    # Each line's words with their boxes, and its mean word confidence, in the order of `lines`.
+    # Each line's words with their boxes, in the order of `lines`.
     line_words: tuple[tuple[tuple[str, tuple[int, int, int, int]], ...], ...] = ()
-    line_confidences: tuple[float, ...] = ()
 
 
 def command() -> str:
@@ -131,7 +130,6 @@ def _parse_tsv(tsv: str) -> Reading:
     lines: dict[tuple[str, str, str, str], list[str]] = {}
     boxes: dict[tuple[str, str, str, str], tuple[int, int, int, int]] = {}
     word_boxes: dict[tuple[str, str, str, str], list[tuple[str, tuple[int, int, int, int]]]] = {}
-    line_conf: dict[tuple[str, str, str, str], list[tuple[float, int]]] = {}
     confidences: list[float] = []
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
@@ -153,7 +151,6 @@ def _parse_tsv(tsv: str) -> Reading:
             max(box[3], top + height),
         )
         confidences.append(conf * min(len(word), 4))
-        line_conf.setdefault(key, []).append((conf, min(len(word), 4)))
     weight = sum(min(len(w), 4) for words in lines.values() for w in words)
     text = "\n".join(_join(words) for words in lines.values())
     return Reading(
@@ -162,10 +159,6 @@ def _parse_tsv(tsv: str) -> Reading:
         words=len(confidences),
         lines=tuple((_join(words), boxes[key]) for key, words in lines.items()),
         line_words=tuple(tuple(word_boxes[key]) for key in lines),
-        line_confidences=tuple(
-            sum(c * w for c, w in line_conf[key]) / sum(w for _, w in line_conf[key])
-            for key in lines
-        ),
     )
 
 

@@ -30,10 +30,6 @@ from . import guards, ocr
 # Wall time for all the passes over one page: an upright photo needs ~0.5 s, a sideways one
 # with its digits ~2 s on a quiet machine; a picture of noise read four ways took ~15 s of CPU.
 PAGE_SECONDS = 6.0
-# The orientation probe: text lines it reads, and how sure it must be to decide.
-PROBE_LINES = 3
-PROBE_CONFIDENCE = 50.0
-PROBE_MARGIN = 15.0
 # Long side Tesseract gets: the 12 digits of a card photographed at arm's length stay ~30 px tall.
 OCR_LONG_SIDE = 1400
 PROFILE_LONG_SIDE = 480
@@ -158,71 +154,6 @@ def holds_my_number(text: str) -> bool:
     digits (one chain in eleven passes the check digit).
     """
     return any(guards.contains_my_number(line) for line in text.splitlines())
-
-
-def _text_bands(ink: Image.Image, count: int) -> list[tuple[int, int]]:
-    """The `count` inkiest runs of rows (text lines) of a white-on-black ink image, top down."""
-    rows = ink.resize((1, ink.height), Image.Resampling.BOX).tobytes()
-    threshold = max(max(rows, default=0) * 0.25, 4)
-    bands, start = [], None
-    for y, value in enumerate((*rows, 0)):
-        if value > threshold and start is None:
-            start = y
-        elif value <= threshold and start is not None:
-            if y - start >= 2:
-                bands.append((sum(rows[start:y]), start, y))
-            start = None
-    return sorted((a, b) for _, a, b in sorted(bands, reverse=True)[:count])
-
-
-@sensitive_variables("reading", "sheet")
-def probe_upright(image: Image.Image, budget: _Budget | None = None) -> bool | None:
-    """Whether a page whose lines run across is upright (True) or upside down (False).
-
-    One small jpn pass instead of a whole wrong one: a few text lines from the inkiest quarter
-    of the page are stacked once as they are and once turned 180°, and the half Tesseract reads
-    with more confidence wins. None when neither half reads well (a sideways page, noise).
-    """
-    small = image.copy()
-    small.thumbnail((PROFILE_LONG_SIDE, PROFILE_LONG_SIDE))
-    ink = ImageOps.invert(_flatten(small)).point(lambda v: 255 if v > 110 else 0)
-    width = small.width
-    strips = [ink.crop((i * width // 4, 0, (i + 1) * width // 4, ink.height)) for i in range(4)]
-    column = max(range(4), key=lambda i: ImageStat.Stat(strips[i]).sum[0])
-    bands = _text_bands(strips[column], PROBE_LINES)
-    if not bands:
-        return None
-    ratio = image.width / small.width
-    # Half a strip either side: a line runs on past its inkiest quarter.
-    left = max(int((column - 0.5) * width / 4 * ratio), 0)
-    right = min(int((column + 1.5) * width / 4 * ratio), image.width)
-    crops = []
-    for top, bottom in bands:
-        pad = (bottom - top) * ratio * 0.3
-        box = (left, max(int(top * ratio - pad), 0), right, int(bottom * ratio + pad))
-        crops.append(image.crop(box))
-    gap = 24
-    half = Image.new("L", (max(c.width for c in crops), sum(c.height + gap for c in crops)), 255)
-    y = 0
-    for crop in crops:
-        half.paste(crop, (0, y))
-        y += crop.height + gap
-    sheet = Image.new("L", (half.width + 2 * gap, 2 * half.height + 3 * gap), 255)
-    sheet.paste(half, (gap, gap))
-    sheet.paste(half.rotate(180), (gap, half.height + 2 * gap))
-    timeout = budget.left() if budget else None
-    reading = ocr.read(sheet, lang="jpn", psm=6, timeout=timeout)
-    scores = [[0.0, 0.0], [0.0, 0.0]]
-    for (line, (_l, top, _r, bottom)), conf in zip(
-        reading.lines, reading.line_confidences, strict=True
-    ):
-        lower = (top + bottom) / 2 > half.height + 1.5 * gap
-        scores[lower][0] += conf * len(line)
-        scores[lower][1] += len(line)
-    up, down = (total / weight if weight else 0.0 for total, weight in scores)
-    if max(up, down) < PROBE_CONFIDENCE or abs(up - down) < PROBE_MARGIN:
-        return None
-    return up > down
 
 
 @sensitive_variables("reading", "best", "text", "digits")
