@@ -233,12 +233,14 @@ def screen_image(
 
 Box = tuple[int, int, int, int]
 # What OCR makes of a digit now and then: a word mostly of these is a number misread.
-_LOOKALIKES = set("0123456789oOlIigqsSzZB")
+_LOOKALIKES = set("0123456789oOlIigqsSzZBe")
 
 
 def _numeric(word: str) -> bool:
     folded = guards.normalise_text(word)
     alike = sum(c in _LOOKALIKES for c in folded)
+    if alike == len(folded) >= 3:
+        return True  # "ggeg": a group of four read as letters
     return bool(_DIGITS.search(folded)) and 2 * alike >= len(folded)
 
 
@@ -258,17 +260,16 @@ Span = tuple[tuple[Box, ...], int] | tuple[tuple[Box, ...], int, Box]
 def _digit_spans(reading: ocr.Reading) -> list[Span]:
     """What to read again digits-only: runs of numeric words, each with its digits' height.
 
-    The runs of numeric words on lines that showed six digits or more (without the words around
-    them: a label such as 保険者番号 read with a digits whitelist turns into digits too), and the
-    space under a 個人番号 label that stands alone on its line (the card back's layout) when the
-    Japanese pass found no digits there.
+    The runs of numeric words (without the words around them: a label such as 保険者番号 read
+    with a digits whitelist turns into digits too) of six characters or more, three of them
+    digits ("5102 ggeg es2>" is a card back's number read badly), and the space under a 個人番号
+    label that stands alone on its line (the card back's layout) when the Japanese pass found no
+    digits there.
     """
     spans: list[Span] = []
-    for (line, _box), words in zip(reading.lines, reading.line_words, strict=True):
-        if len(_DIGITS.findall(line)) < 6:
-            continue
+    for words in reading.line_words:
         run: list[Box] = []
-        chars = 0
+        text = ""
         for word, box in (*words, ("", (0, 0, 0, 0))):
             if word and _numeric(word):
                 if run and box[0] < run[-1][2]:
@@ -276,12 +277,12 @@ def _digit_spans(reading: ocr.Reading) -> list[Span]:
                     run[-1] = _union([run[-1], box])
                 else:
                     run.append(box)
-                chars += len(word)
+                text += word
             elif run:
                 # A birth date's "29", "7", "12" cannot hold a number: not worth a strip.
-                if chars >= MIN_RUN_CHARS:
+                if len(text) >= MIN_RUN_CHARS and len(_DIGITS.findall(text)) >= 3:
                     spans.append((tuple(run), max(b[3] - b[1] for b in run)))
-                run, chars = [], 0
+                run, text = [], ""
     for _line, (left, top, right, bottom) in _lone_labels(reading):
         height = bottom - top
         below = (left - height, bottom, right + 24 * height, bottom + 3 * height)

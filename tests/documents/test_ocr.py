@@ -315,3 +315,22 @@ def test_the_passes_of_a_page_share_one_time_budget(tmp_path, monkeypatch):
     result = screening.screen_pages([card_back()], names=[NAME], expects_name=True)
     assert result.flags == ["not_screened"] and not result.screened
     assert time.monotonic() - started < 2.0
+
+
+def test_a_group_read_as_letters_stays_in_its_number():
+    """The jpn model reads a blurred 9969 as "ggeg": still part of the number to read again."""
+    boxes = ((40, 100, 160, 150), (220, 100, 340, 150), (400, 100, 520, 150))
+    line = ("5102 ggeg es2>", (40, 100, 520, 150))
+    reading = ocr.Reading(
+        text=line[0],
+        confidence=64,
+        words=3,
+        lines=(line,),
+        line_words=(tuple(zip(line[0].split(), boxes, strict=True)),),
+    )
+    assert screening._digit_spans(reading) == [(boxes, 50)]
+    # Japanese text around a date is no number: 令和 4 年 4 月 7 日 gives no strip.
+    date = ("令和 4 年 4 月 7 日", (40, 300, 520, 340))
+    words = tuple((w, (40 + 60 * i, 300, 90 + 60 * i, 340)) for i, w in enumerate(date[0].split()))
+    reading = ocr.Reading(text=date[0], confidence=80, words=7, lines=(date,), line_words=(words,))
+    assert screening._digit_spans(reading) == []
