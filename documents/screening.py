@@ -7,10 +7,11 @@ this module and is dropped when the function returns; the checks are the same on
 screen uses (documents.guards).
 
 Cost, which decides the design (2 cores, p95 ≤ 1.5 s per photo): a Tesseract pass with the jpn
-model on a 1400 px page costs ~0.4–0.8 s here, so we read the page once in the orientation a cheap
+model on a 1400 px page costs ~0.3–0.6 s here, so we read the page once in the orientation a cheap
 ink-profile test picks, and turn it only when that reading is poor. One jpn pass reads the
-12 digits (any layout, full-width too), the card face wording and the names; a digits-only pass
-runs only when the page has a run of digits the jpn pass may have split or misread.
+12 digits (any layout, full-width too), the card face wording and the names; one digits-only pass
+re-reads just the runs of digits the jpn pass may have split or misread, cropped word by word from
+the full-resolution page and stacked on one sheet. All passes of a page share one time budget.
 """
 
 from __future__ import annotations
@@ -257,6 +258,7 @@ def _union(boxes: list[Box]) -> Box:
 Span = tuple[tuple[Box, ...], int] | tuple[tuple[Box, ...], int, Box]
 
 
+@sensitive_variables("reading", "words", "word", "text")
 def _digit_spans(reading: ocr.Reading) -> list[Span]:
     """What to read again digits-only: runs of numeric words, each with its digits' height.
 
@@ -296,6 +298,7 @@ def _digit_spans(reading: ocr.Reading) -> list[Span]:
     return spans
 
 
+@sensitive_variables("reading", "line", "words", "word")
 def _lone_labels(reading: ocr.Reading) -> list[tuple[str, Box]]:
     """Lines that hold 個人番号 and little else (the card back's label above its number), with
     the box of the label's own words: a stray digit read on the line may sit lower."""
