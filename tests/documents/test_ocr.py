@@ -56,14 +56,26 @@ def _refused(participant, data: bytes, code: str, kind: str = "notice_copy") -> 
     assert AuditEvent.objects.filter(action="upload_refused").latest("id").details["reason"] == code
 
 
-@pytest.mark.parametrize("style", ["spaces", "fullwidth", "plain"])
+@pytest.mark.parametrize("style", ["spaces", "fullwidth", "plain", "hyphen"])
 def test_photo_of_a_card_back_is_refused(participant, style):
     _refused(participant, card_back(style=style), "my_number")
 
 
-def test_card_back_photographed_upside_down_is_refused(participant):
+@pytest.mark.parametrize("rotation", [180, 90])
+def test_card_back_photographed_upside_down_or_sideways_is_refused(participant, rotation):
     flat = ocr_samples.card_back(random.Random(1), NAME, valid=True, style="spaces")
-    _refused(participant, _photo(flat, rotation=180), "my_number")
+    _refused(participant, _photo(flat, rotation=rotation), "my_number")
+
+
+def test_a_sideways_card_back_is_read_along_its_lines():
+    """Its QR block swings between ink and blank both ways; the blank rows between the lines
+    decide the axis, so the first Japanese pass is already along the lines (this photo, upright
+    or sideways, had the swing alone pick the wrong axis)."""
+    flat = ocr_samples.card_back(random.Random(5), NAME, valid=True, style="spaces")
+    sideways = screening.prepare(_photo(flat, rotation=90, seed=5))
+    upright = screening.prepare(_photo(flat, seed=5))
+    assert screening.orientations(sideways)[0] in (90, 270)
+    assert screening.orientations(upright)[0] in (0, 180)
 
 
 def test_card_back_with_an_invalid_check_digit_is_kept(participant):
