@@ -97,12 +97,13 @@ def card_back(rng: random.Random, name: str, *, valid: bool, style: str) -> Imag
     """The back of a My Number card: the 12-digit number on top, a QR code, name, birth date."""
     im, draw = _card()
     draw.text((40, 40), "個人番号", font=_font(34), fill=(40, 40, 40))
-    draw.text(
-        (40, 95),
-        layout(my_number_value := my_number(rng, valid=valid), style),
-        font=_font(60),
-        fill=(0, 0, 0),
-    )
+    number = layout(my_number_value := my_number(rng, valid=valid), style)
+    # The card prints all 12 digits inside its edge: full-width forms (14 em at 60 px) would run
+    # past the card's 856 px and lose the last digit, a photo that holds no whole number.
+    size = 60
+    while draw.textlength(number, font=_font(size)) > im.width - 80:
+        size -= 2
+    draw.text((40, 95), number, font=_font(size), fill=(0, 0, 0))
     draw.text((40, 230), f"氏名　{name}", font=_font(34), fill=(40, 40, 40))
     draw.text(
         (40, 290),

@@ -49,6 +49,8 @@ class Reading:
     words: int
     # Each line's text with its box (left, top, right, bottom) in the image's pixels.
     lines: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
+    # Each line's words with their boxes, in the order of `lines`.
+    line_words: tuple[tuple[tuple[str, tuple[int, int, int, int]], ...], ...] = ()
 
 
 def command() -> str:
@@ -127,6 +129,7 @@ def read(
 def _parse_tsv(tsv: str) -> Reading:
     lines: dict[tuple[str, str, str, str], list[str]] = {}
     boxes: dict[tuple[str, str, str, str], tuple[int, int, int, int]] = {}
+    word_boxes: dict[tuple[str, str, str, str], list[tuple[str, tuple[int, int, int, int]]]] = {}
     confidences: list[float] = []
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
@@ -139,6 +142,7 @@ def _parse_tsv(tsv: str) -> Reading:
         key = (cols[1], cols[2], cols[3], cols[4])
         lines.setdefault(key, []).append(word)
         left, top, width, height = (int(v) for v in cols[6:10])
+        word_boxes.setdefault(key, []).append((word, (left, top, left + width, top + height)))
         box = boxes.get(key, (left, top, left + width, top + height))
         boxes[key] = (
             min(box[0], left),
@@ -154,6 +158,7 @@ def _parse_tsv(tsv: str) -> Reading:
         confidence=sum(confidences) / weight if weight else 0.0,
         words=len(confidences),
         lines=tuple((_join(words), boxes[key]) for key, words in lines.items()),
+        line_words=tuple(tuple(word_boxes[key]) for key in lines),
     )
 
 

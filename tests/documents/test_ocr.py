@@ -56,14 +56,26 @@ def _refused(participant, data: bytes, code: str, kind: str = "notice_copy") -> 
     assert AuditEvent.objects.filter(action="upload_refused").latest("id").details["reason"] == code
 
 
-@pytest.mark.parametrize("style", ["spaces", "fullwidth", "plain"])
+@pytest.mark.parametrize("style", ["spaces", "fullwidth", "plain", "hyphen"])
 def test_photo_of_a_card_back_is_refused(participant, style):
     _refused(participant, card_back(style=style), "my_number")
 
 
-def test_card_back_photographed_upside_down_is_refused(participant):
+@pytest.mark.parametrize("rotation", [180, 90])
+def test_card_back_photographed_upside_down_or_sideways_is_refused(participant, rotation):
     flat = ocr_samples.card_back(random.Random(1), NAME, valid=True, style="spaces")
-    _refused(participant, _photo(flat, rotation=180), "my_number")
+    _refused(participant, _photo(flat, rotation=rotation), "my_number")
+
+
+def test_a_sideways_card_back_is_read_along_its_lines():
+    """Its QR block swings between ink and blank both ways; the blank rows between the lines
+    decide the axis, so the first Japanese pass is already along the lines (this photo, upright
+    or sideways, had the swing alone pick the wrong axis)."""
+    flat = ocr_samples.card_back(random.Random(5), NAME, valid=True, style="spaces")
+    sideways = screening.prepare(_photo(flat, rotation=90, seed=5))
+    upright = screening.prepare(_photo(flat, seed=5))
+    assert screening.orientations(sideways)[0] in (90, 270)
+    assert screening.orientations(upright)[0] in (0, 180)
 
 
 def test_card_back_with_an_invalid_check_digit_is_kept(participant):
@@ -237,3 +249,100 @@ def test_a_noisy_photo_is_not_refused_as_a_my_number(participant):
     document = intake.accept(participant, "notice", out.getvalue())
     assert Document.objects.filter(pk=document.pk).exists()
     assert document.screen in (Screen.OCR, Screen.NONE)
+
+
+def _valid_number(seed: int = 4) -> str:
+    return ocr_samples.my_number(random.Random(seed), valid=True)
+
+
+def test_a_number_is_read_within_one_line_of_a_photo():
+    """On a photo the 12 digits stand on one line; an insurer number and the next line's digits
+    joined made a My Number of a notice (one chain in eleven passes the check digit)."""
+    number = _valid_number()
+    assert screening.holds_my_number(f"個人番号\n{number[:4]} {number[4:8]} {number[8:]}")
+    assert not screening.holds_my_number(f"保険者番号 {number[:8]}\n{number[8:]}")
+
+
+def _reading(*lines: tuple[str, tuple[int, int, int, int]]) -> ocr.Reading:
+    """A Japanese pass's answer: each line one word per space-separated part, boxes shared."""
+    words = tuple(tuple((w, box) for w in text.split()) for text, box in lines)
+    return ocr.Reading(
+        text="\n".join(t for t, _ in lines), confidence=80, words=9, lines=lines, line_words=words
+    )
+
+
+def test_a_card_back_label_alone_on_its_line_gets_the_space_below_it_read():
+    label = ("個人番号", (40, 40, 176, 74))
+    name = ("氏名 山田 太郎", (40, 230, 400, 264))
+    spans = screening._digit_spans(_reading(label, name))
+    assert len(spans) == 1
+    ((_left, top, _right, bottom),), height, blanked = spans[0]
+    assert top < 40 and bottom > 74 + 2 * 34 and height == 44
+    assert blanked == label[1]  # the label itself is not read as digits
+    # The number line was read: nothing more to look at under the label.
+    number = ("4741 5477 3330", (40, 100, 460, 150))
+    # (Words whose boxes overlap are cropped once.)
+    assert screening._digit_spans(_reading(label, number, name)) == [(((40, 100, 460, 150),), 50)]
+    # A letter's 個人番号（下4桁）line is no card back's label.
+    tail = ("個人番号（下4桁）＊＊＊＊　＊＊＊＊　1234", (80, 400, 900, 434))
+    assert screening._digit_spans(_reading(tail)) == []
+
+
+def test_only_the_digits_of_a_line_are_read_again():
+    """The label in front of an insurer number, read with a digits whitelist, became digits."""
+    reading = ocr.Reading(
+        text="保険者番号 31238740",
+        confidence=80,
+        words=2,
+        lines=(("保険者番号 31238740", (40, 250, 420, 290)),),
+        line_words=((("保険者番号", (40, 252, 210, 288)), ("31238740", (240, 250, 420, 290))),),
+    )
+    assert screening._digit_spans(reading) == [(((240, 250, 420, 290),), 40)]
+
+
+def test_card_face_wording_two_labels_of_four_without_an_insurer():
+    face = "氏名山田太郎\n所東京都千代田区霞が関2丁目\n2012年3月1日生\n2032年7月1日まで有効"
+    assert screening._is_card_face(face)
+    assert not screening._is_card_face(face + "\n保険者番号 06130012")  # a 資格確認書
+    assert not screening._is_card_face("個人番号\n生年月日平成27年5月25日生")  # a card back
+
+
+def test_photo_of_a_card_face_whose_bottom_line_is_lost_is_refused(participant):
+    """The blue 個人番号カード line and 性別 cut off (a thumb, the frame): the other labels."""
+    from PIL import ImageDraw
+
+    flat = ocr_samples.card_face(random.Random(3), NAME)
+    ImageDraw.Draw(flat).rectangle((10, 420, 846, 530), fill=(250, 246, 240))
+    _refused(participant, _photo(flat), "my_number_card")
+
+
+def test_the_passes_of_a_page_share_one_time_budget(tmp_path, monkeypatch):
+    """Each pass answers in time, but four poor ones (a picture of noise) would not: the page
+    stops at its budget and is kept unscreened, instead of ~15 s of CPU."""
+    import time
+
+    _fake_tesseract(tmp_path, monkeypatch, 'sleep 0.4; printf "h\\n"')
+    monkeypatch.setattr(screening, "PAGE_SECONDS", 1.0)
+    started = time.monotonic()
+    result = screening.screen_pages([card_back()], names=[NAME], expects_name=True)
+    assert result.flags == ["not_screened"] and not result.screened
+    assert time.monotonic() - started < 2.0
+
+
+def test_a_group_read_as_letters_stays_in_its_number():
+    """The jpn model reads a blurred 9969 as "ggeg": still part of the number to read again."""
+    boxes = ((40, 100, 160, 150), (220, 100, 340, 150), (400, 100, 520, 150))
+    line = ("5102 ggeg es2>", (40, 100, 520, 150))
+    reading = ocr.Reading(
+        text=line[0],
+        confidence=64,
+        words=3,
+        lines=(line,),
+        line_words=(tuple(zip(line[0].split(), boxes, strict=True)),),
+    )
+    assert screening._digit_spans(reading) == [(boxes, 50)]
+    # Japanese text around a date is no number: 令和 4 年 4 月 7 日 gives no strip.
+    date = ("令和 4 年 4 月 7 日", (40, 300, 520, 340))
+    words = tuple((w, (40 + 60 * i, 300, 90 + 60 * i, 340)) for i, w in enumerate(date[0].split()))
+    reading = ocr.Reading(text=date[0], confidence=80, words=7, lines=(date,), line_words=(words,))
+    assert screening._digit_spans(reading) == []
