@@ -55,7 +55,7 @@ ImageRefused = sandbox.Refused
 def _register_heif() -> None:
     global _heif_registered
     if not _heif_registered:
-        import pillow_heif
+        import pillow_heif  # noqa: PLC0415 (HEIF decodes in the sandboxed child only)
 
         # One decoding thread: the child's CPU bound counts every thread.
         pillow_heif.options.DECODE_THREADS = 1

@@ -239,8 +239,8 @@ def _stage(code: str, cause: str):
 
 
 def child_normalise(data: bytes) -> tuple[dict, bytes]:
-    import pikepdf
-    import pypdfium2
+    import pikepdf  # noqa: PLC0415 (parsers load in the sandboxed child only)
+    import pypdfium2  # noqa: PLC0415 (parsers load in the sandboxed child only)
 
     pdf = _open(data, pikepdf)
     pages = _stage("pdf_broken", "page_tree")(lambda: len(pdf.pages))
@@ -288,7 +288,7 @@ def child_normalise(data: bytes) -> tuple[dict, bytes]:
 
 
 def child_render(data: bytes, page: int) -> tuple[dict, bytes]:
-    import pypdfium2
+    import pypdfium2  # noqa: PLC0415 (parsers load in the sandboxed child only)
 
     doc = pypdfium2.PdfDocument(data)
     if not 0 <= page < len(doc):
