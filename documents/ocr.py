@@ -27,17 +27,16 @@ from dataclasses import dataclass
 import pytesseract
 from PIL import Image
 
+from schools.errors import CodedError
+
 MEMORY_LIMIT = 512 * 1024 * 1024  # address space; jpn on a 1400 px page needs ~60 MB RSS
 CPU_SECONDS = 8
 WALL_SECONDS = 6.0
 
 
-class OcrUnavailable(Exception):
-    """Tesseract is missing, failed, or ran out of time: the upload is kept, not screened."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code  # "ocr_unavailable" or "ocr_timeout"
+class OcrUnavailable(CodedError):
+    """Tesseract is missing, failed, or ran out of time ("ocr_unavailable", "ocr_timeout"): the
+    upload is kept, not screened."""
 
 
 @dataclass(frozen=True)
