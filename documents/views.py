@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 
 from schools.clientip import client_ip
 
-from . import intake, links, ratelimit
+from . import admission, intake, links, ratelimit
 from .forms import KIND_HELP, UploadForm
 from .models import DocumentKind
 from .services import current_document
@@ -100,11 +101,44 @@ def _upload(request: HttpRequest, token: str, handler) -> HttpResponse:
     link, response = _gate(request, token)
     if response is not None:
         return response
-    participant = link.participant
     if request.method == "GET":
         return _private(render(request, "documents/upload.html", _context(link, UploadForm())))
     if request.method != "POST":
         return _private(HttpResponse(status=405))
+    if request.POST.get("action") == "withdraw" or "file" not in request.FILES:
+        return _post(request, link, token, handler)
+    # A file for the pipeline: only with an intake slot (documents/admission.py). The body is
+    # already read (the CSRF check parsed it), so a refusal costs no CPU-heavy child; it comes
+    # before the per-token count, so waiting out a busy moment uses none of the guardian's tries.
+    try:
+        with admission.slot():
+            return _post(request, link, token, handler)
+    except admission.Busy:
+        return _busy(request, link)
+    except admission.Unavailable:
+        return _unavailable(request)
+
+
+def _busy(request: HttpRequest, link) -> HttpResponse:
+    """503 with Retry-After: the upload was dropped unread; the page's script sends it again."""
+    request.FILES.clear()  # nothing of the upload outlives this answer
+    retry_after = settings.INTAKE_RETRY_AFTER
+    response = _private(
+        render(
+            request,
+            "documents/busy.html",
+            {"retry_after": retry_after, "token_path": _context(link, None)["token_path"]},
+            status=503,
+        )
+    )
+    response["Retry-After"] = str(retry_after)
+    response["X-Intake-Busy"] = "1"  # tells upload.js this 503 is worth an automatic retry
+    return response
+
+
+@sensitive_variables("token")
+def _post(request: HttpRequest, link, token: str, handler) -> HttpResponse:
+    participant = link.participant
     try:
         if ratelimit.hit("token", link.token_hash, ratelimit.UPLOADS_PER_TOKEN):
             return _too_many(request)

@@ -1,9 +1,13 @@
 // The upload page works without JavaScript (two file inputs and a normal form POST). This adds:
 // hiding the file block for card_carried, big camera/file buttons, a preview of the chosen photo
 // (or the PDF's name and size), and upload progress over XHR, falling back to the normal POST
-// when the connection drops. Messages come translated from data-msg-* attributes.
+// when the connection drops, and resending by itself when the site answers busy (503 with
+// Retry-After). Messages come translated from data-msg-* attributes.
 (function () {
   "use strict";
+
+  // Automatic resends after a busy answer before the busy page is shown (about 3 x Retry-After).
+  var MAX_BUSY_RETRIES = 3;
 
   function formatSize(bytes) {
     if (bytes >= 1048576) { return (bytes / 1048576).toFixed(1) + " MB"; }
@@ -86,29 +90,16 @@
     files.forEach(function (f) { data.append("file", f, f.name); });
     box.hidden = false;
     submit.disabled = true;
-    var xhr = new XMLHttpRequest();
     var fellBack = false;
+    var busyTries = 0;
     function fallback() {
       if (fellBack) { return; }
       fellBack = true;
       status.textContent = block.dataset.msgFailed;
       HTMLFormElement.prototype.submit.call(form);  // bypasses this handler: a plain POST
     }
-    xhr.open("POST", form.action);
-    xhr.upload.addEventListener("progress", function (e) {
-      if (!e.lengthComputable) { return; }
-      var percent = Math.round((e.loaded / e.total) * 100);
-      bar.value = percent;
-      status.textContent = block.dataset.msgSending + " " + percent + "%";
-    });
-    xhr.addEventListener("load", function () {
-      if (xhr.status >= 500 || xhr.status === 0) { fallback(); return; }
-      if (xhr.responseURL && xhr.responseURL.indexOf("/receipt/") !== -1) {
-        status.textContent = block.dataset.msgSent;
-        window.location.assign(xhr.responseURL);
-        return;
-      }
-      // A refusal (4xx) re-renders the form with the reason: show it in place.
+    function showResponse(xhr) {
+      // A refusal (4xx) re-renders the form with the reason, a busy answer its page: in place.
       var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
       var main = doc.getElementById("main");
       if (!main) { fallback(); return; }
@@ -116,10 +107,50 @@
       init();
       var error = document.querySelector("[data-testid=upload-error]") || document.querySelector("h1");
       if (error) { error.setAttribute("tabindex", "-1"); error.focus(); }
-    });
-    xhr.addEventListener("error", fallback);
-    xhr.addEventListener("timeout", fallback);
-    xhr.send(data);
+    }
+    function retryLater(seconds) {
+      // The site is busy (503 with Retry-After, nothing kept): send the same file again then,
+      // saying so and counting down, a few times before showing the busy page itself.
+      busyTries += 1;
+      bar.value = 0;
+      var left = seconds;
+      function tick() {
+        if (left <= 0) { send(); return; }
+        status.textContent = block.dataset.msgBusy.replace("%s", String(left));
+        left -= 1;
+        window.setTimeout(tick, 1000);
+      }
+      tick();
+    }
+    function send() {
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.upload.addEventListener("progress", function (e) {
+        if (!e.lengthComputable) { return; }
+        var percent = Math.round((e.loaded / e.total) * 100);
+        bar.value = percent;
+        status.textContent = block.dataset.msgSending + " " + percent + "%";
+      });
+      xhr.addEventListener("load", function () {
+        if (xhr.status === 503 && xhr.getResponseHeader("X-Intake-Busy")) {
+          var wait = parseInt(xhr.getResponseHeader("Retry-After"), 10);
+          if (busyTries < MAX_BUSY_RETRIES) { retryLater(wait > 0 && wait < 600 ? wait : 30); return; }
+          showResponse(xhr);
+          return;
+        }
+        if (xhr.status >= 500 || xhr.status === 0) { fallback(); return; }
+        if (xhr.responseURL && xhr.responseURL.indexOf("/receipt/") !== -1) {
+          status.textContent = block.dataset.msgSent;
+          window.location.assign(xhr.responseURL);
+          return;
+        }
+        showResponse(xhr);
+      });
+      xhr.addEventListener("error", fallback);
+      xhr.addEventListener("timeout", fallback);
+      xhr.send(data);
+    }
+    send();
   }
 
   init();
