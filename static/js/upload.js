@@ -116,7 +116,7 @@
       var left = seconds;
       function tick() {
         if (left <= 0) { send(); return; }
-        status.textContent = block.dataset.msgBusy.replace("%s", String(left));
+        status.textContent = block.dataset.msgBusy.replace("{seconds}", String(left));
         left -= 1;
         window.setTimeout(tick, 1000);
       }
