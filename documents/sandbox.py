@@ -2,9 +2,10 @@
 
 Parsing a hostile PDF or image is the riskiest thing the site does (compression bombs, object
 cycles, progressive JPEGs with hundreds of scans, parser bugs), so it never happens in the web
-process. The child (`python -I sandbox.py MEMORY CPU`) sets an address-space limit, a CPU limit,
-no right to create files (RLIMIT_FSIZE=0: no plaintext can reach the disk) and no core dumps
-before it reads a byte; the parent kills it at a wall timeout. Bytes travel through pipes only.
+process. The child (`python -I sandbox.py MEMORY CPU REQUEST`) sets an address-space limit, a CPU
+limit, no right to create files (RLIMIT_FSIZE=0: no plaintext can reach the disk) and no core
+dumps before it reads a byte; the parent kills it at a wall timeout. Bytes travel through pipes
+only (REQUEST, an operation name and small numbers, never content, is an argument).
 
 The child answers with one JSON header line and a body. A refusal carries two short codes:
 `code`, which picks the guardian's message, and `cause`, what actually happened, for the audit
@@ -70,19 +71,21 @@ def _signal_cause(returncode: int) -> str:
 
 def run(operation: str, data: bytes, limits: Limits, **params) -> tuple[dict, bytes]:
     """Run one operation on `data` in a bounded child: (header, body), or Refused."""
+    # The request (an operation name and small numbers, never content) goes in the arguments, so
+    # that the upload itself is piped as it is: gluing a header to it copied 2-10 MB per call.
     request = {"op": operation, "params": params}
-    payload = json.dumps(request).encode() + b"\n" + data
     command = [
         sys.executable,
         "-I",
         str(Path(__file__).resolve()),
         str(limits.memory_bytes),
         str(limits.cpu_seconds),
+        json.dumps(request),
     ]
     try:
         proc = subprocess.run(
             command,
-            input=payload,
+            input=data,
             capture_output=True,  # stderr (library warnings) is dropped, never logged
             timeout=limits.wall_seconds,
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_NUM_THREADS": "1"},
@@ -106,9 +109,8 @@ def run(operation: str, data: bytes, limits: Limits, **params) -> tuple[dict, by
 
 def child_main(argv: list[str]) -> int:
     apply_limits(int(argv[1]), int(argv[2]))
-    raw = sys.stdin.buffer.read()
-    head, _, data = raw.partition(b"\n")
-    request = json.loads(head)
+    request = json.loads(argv[3])
+    data = sys.stdin.buffer.read()
     try:
         module_name, function = OPERATIONS[request["op"]]
         handler = getattr(importlib.import_module(module_name), function)

@@ -6,8 +6,10 @@
 (function () {
   "use strict";
 
-  // Automatic resends after a busy answer before the busy page is shown (about 3 x Retry-After).
-  var MAX_BUSY_RETRIES = 3;
+  // Automatic resends after a busy answer before the busy page is shown (about 6 x Retry-After,
+  // two minutes at the default), each a few random seconds later than asked, so that phones
+  // turned away together do not all come back in the same second.
+  var MAX_BUSY_RETRIES = 6;
 
   function formatSize(bytes) {
     if (bytes >= 1048576) { return (bytes / 1048576).toFixed(1) + " MB"; }
@@ -134,7 +136,8 @@
       xhr.addEventListener("load", function () {
         if (xhr.status === 503 && xhr.getResponseHeader("X-Intake-Busy")) {
           var wait = parseInt(xhr.getResponseHeader("Retry-After"), 10);
-          if (busyTries < MAX_BUSY_RETRIES) { retryLater(wait > 0 && wait < 600 ? wait : 30); return; }
+          wait = (wait > 0 && wait < 600 ? wait : 30) + Math.floor(Math.random() * 10);
+          if (busyTries < MAX_BUSY_RETRIES) { retryLater(wait); return; }
           showResponse(xhr);
           return;
         }
