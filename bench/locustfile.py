@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 
 from locust import HttpUser, between, events, task
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = json.loads(Path(os.environ["BENCH_FIXTURE"]).read_text(encoding="utf-8"))
@@ -55,15 +57,15 @@ def _document_photo(seed: int, megabytes: float) -> bytes:
     shot = ocr_samples.photograph(rng, flat, rotation=0, long_side=4032, quality=95, blur=0.8)
     clean = Image.open(io.BytesIO(shot)).convert("RGB")
     # Sensor noise is what makes a phone JPEG weigh 2-4 MB; add it until the size is right.
-    sigma = 2.0
+    sigma = 1.5
     while True:
         noise = Image.effect_noise(clean.size, sigma).convert("RGB")
         noisy = ImageChops.add(clean, noise, scale=1.0, offset=-128)
         out = io.BytesIO()
-        noisy.save(out, "JPEG", quality=92)
+        noisy.save(out, "JPEG", quality=95)  # what phone cameras write
         if out.tell() >= megabytes * 1_000_000 or sigma > 40:
             return out.getvalue()
-        sigma *= 1.4
+        sigma *= 1.25
 
 
 def _scanned_pdf(seed: int, megabytes: float) -> bytes:
@@ -89,6 +91,18 @@ def _portal_pdf() -> bytes:
     )
 
 
+def _browser_like(session) -> None:
+    """Resend a GET once when a kept-alive connection turns out closed, as browsers do.
+
+    gunicorn closes a connection idle for `keepalive` seconds; a client whose think time ends at
+    that moment sends on a socket the server just closed and reads a reset. A browser sends
+    such an idempotent request again on a new connection (the user never sees it); requests does
+    not. POSTs are never resent: an upload that fails on the wire counts as an error.
+    """
+    retry = Retry(total=1, connect=1, read=1, status=0, other=0, allowed_methods={"GET", "HEAD"})
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+
+
 @events.init.add_listener
 def _make_files(environment, **kwargs) -> None:
     for seed, size in ((1, 2.2), (2, 3.0), (3, 3.8)):
@@ -105,6 +119,7 @@ class Guardian(HttpUser):
     wait_time = between(60, 180)
 
     def on_start(self) -> None:
+        _browser_like(self.client)
         self.token = FIXTURE["tokens"].pop()
         # Each guardian has an address of its own (through the proxy: NUM_PROXIES=1), as phones
         # on the public network do; the rate limits are per address.
@@ -174,6 +189,7 @@ class Teacher(HttpUser):
     wait_time = between(5, 20)  # reading a page of 50 students before the next click
 
     def on_start(self) -> None:
+        _browser_like(self.client)
         username, self.trip = FIXTURE["teachers"].pop()
         login = self.client.get("/login/")
         token = _CSRF.search(login.text).group(1)

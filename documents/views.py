@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +20,8 @@ from .forms import KIND_HELP, UploadForm
 from .models import DocumentKind
 from .services import current_document
 from .uploadhandlers import BoundedMemoryUploadHandler
+
+log = logging.getLogger(__name__)
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -133,6 +136,10 @@ def _busy(request: HttpRequest, link) -> HttpResponse:
     )
     response["Retry-After"] = str(retry_after)
     response["X-Intake-Busy"] = "1"  # tells upload.js this 503 is worth an automatic retry
+    # Expected under load, not a fault: one INFO line instead of django.request's ERROR per 503
+    # (Django skips responses marked as logged), so alerts on errors stay meaningful.
+    log.info("intake busy: every slot taken (limit %d)", settings.INTAKE_CONCURRENCY)
+    response._has_been_logged = True
     return response
 
 

@@ -73,6 +73,19 @@ def test_a_slot_held_by_another_server_makes_the_upload_busy_and_keeps_nothing(
     assert admission.in_use() == 0
 
 
+def test_a_busy_answer_is_logged_as_info_not_as_a_server_error(upload_url, settings, caplog):
+    import logging
+
+    settings.INTAKE_CONCURRENCY = 1
+    guardian = Client(enforce_csrf_checks=True)
+    csrf = _csrf(guardian, upload_url)
+    admission.acquire()
+    caplog.set_level(logging.INFO)
+    assert _post_photo(guardian, upload_url, csrf).status_code == 503
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "intake busy" in caplog.text
+
+
 def test_busy_answers_use_none_of_the_guardians_upload_tries(upload_url, settings, monkeypatch):
     settings.INTAKE_CONCURRENCY = 1
     monkeypatch.setattr("documents.ratelimit.UPLOADS_PER_TOKEN", (2, 3600))
