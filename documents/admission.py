@@ -92,6 +92,15 @@ def in_use() -> int:
     return client.zcount(key(), seconds * 1000 + micros // 1000 + 1, "+inf")
 
 
+def full(limit: int | None = None) -> bool:
+    """Whether every slot is taken now (a hint: `acquire` decides). False when Redis is down."""
+    limit = settings.INTAKE_CONCURRENCY if limit is None else limit
+    try:
+        return in_use() >= limit
+    except (redis.RedisError, OSError):
+        return False  # the view's own checks answer the outage
+
+
 @contextlib.contextmanager
 def slot() -> Iterator[None]:
     """Hold one intake slot for the block; released however the block ends."""

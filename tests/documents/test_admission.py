@@ -210,3 +210,24 @@ def test_without_redis_no_slot_is_taken_and_the_answer_is_503(settings):
     }
     with pytest.raises(admission.Unavailable):
         admission.acquire()
+
+
+def test_when_full_a_large_upload_is_answered_before_its_body_is_parsed(
+    upload_url, settings, monkeypatch
+):
+    settings.INTAKE_CONCURRENCY = 1
+    guardian = Client(enforce_csrf_checks=True)
+    csrf = _csrf(guardian, upload_url)
+    admission.acquire()
+
+    def never(*args, **kwargs):
+        raise AssertionError("the body was parsed")
+
+    monkeypatch.setattr("documents.uploadhandlers.BoundedMemoryUploadHandler.new_file", never)
+    photo = files.jpeg_with_gps(size=(2000, 1500)) + bytes(200_000)  # the size of a photo
+
+    payload = {"csrfmiddlewaretoken": csrf, "kind": "notice", "consent": "on"}
+    payload["file"] = SimpleUploadedFile("IMG_0001.jpg", photo, content_type="image/jpeg")
+    html = _assert_busy_page(guardian.post(upload_url, payload), settings)
+    assert f'href="{upload_url}"' in html
+    assert not Document.objects.exists()
