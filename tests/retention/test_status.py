@@ -59,6 +59,7 @@ def test_status_json_reports_queues_purges_files_and_beat(client, school, broker
     assert body["pending_file_deletions"] == 3
     assert body["pending_file_deletion_max_attempts"] == 3
     assert 90 <= body["beat_age_s"] < 200
+    assert body["intake"] == {"in_use": 0, "limit": settings.INTAKE_CONCURRENCY}
     text = response.content.decode()
     assert trip.title not in text and "t1/" not in text
 
