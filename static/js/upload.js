@@ -111,18 +111,13 @@
       if (error) { error.setAttribute("tabindex", "-1"); error.focus(); }
     }
     function retryLater(seconds) {
-      // The site is busy (503 with Retry-After, nothing kept): send the same file again then,
-      // saying so and counting down, a few times before showing the busy page itself.
+      // The site is busy (503 with Retry-After, nothing kept): say so once (the status is a live
+      // region: a per-second countdown would be read out every second) and send the same file
+      // again then, a few times before showing the busy page itself.
       busyTries += 1;
       bar.value = 0;
-      var left = seconds;
-      function tick() {
-        if (left <= 0) { send(); return; }
-        status.textContent = block.dataset.msgBusy.replace("{seconds}", String(left));
-        left -= 1;
-        window.setTimeout(tick, 1000);
-      }
-      tick();
+      status.textContent = block.dataset.msgBusy.replace("{seconds}", String(seconds));
+      window.setTimeout(send, seconds * 1000);
     }
     function send() {
       var xhr = new XMLHttpRequest();

@@ -137,7 +137,7 @@ def test_refusal_is_shown_in_place(browser_page, upload_url, tmp_path):
 
 
 def test_a_busy_answer_is_sent_again_by_itself(browser_page, upload_url, tmp_path, settings):
-    """503 busy with Retry-After: the page counts down and resends the same file, no reselecting."""
+    """503 busy with Retry-After: the page says so and resends the same file, no reselecting."""
     from documents import admission
 
     settings.INTAKE_CONCURRENCY = 1
