@@ -96,12 +96,27 @@ def upload(request: HttpRequest, token: str) -> HttpResponse:
     handler = BoundedMemoryUploadHandler(request)
     request.upload_handlers = [handler]
     if request.method == "POST" and _carries_a_file(request) and admission.full():
-        # Every slot taken: answer before the body is parsed. Parsing a 4 MB upload only to drop
-        # it cost each busy answer ~0.1 s of CPU that the uploads in the pipeline needed (gunicorn
-        # discards the unread body itself). No slot is taken here: that happens after parsing, so a
-        # slow phone's transfer never holds one.
+        # Every slot taken: answer without parsing the body. Parsing a 4 MB upload only to drop it
+        # cost each busy answer ~0.1 s of CPU that the uploads in the pipeline needed. No slot is
+        # taken here: that happens after parsing, so a slow phone's transfer never holds one.
+        _discard_body(request)
         return _busy(request)
     return _upload(request, token, handler)
+
+
+def _discard_body(request: HttpRequest) -> None:
+    """Read the unparsed body off the connection and drop it, a chunk at a time.
+
+    gunicorn drains at most 64 KB of a body the application left unread and then closes the
+    connection; with the rest of the upload still arriving, the close can turn into a reset
+    that loses the busy page (and a proxy in front reports a 502). Reading costs next to
+    nothing next to parsing; a body far past the upload limit is not worth it.
+    """
+    if int(request.META.get("CONTENT_LENGTH") or 0) > 2 * settings.UPLOAD_MAX_BYTES:
+        return
+    with contextlib.suppress(OSError):  # the client gave up: nothing to answer anyway
+        while request.read(64 * 1024):
+            pass
 
 
 def _carries_a_file(request: HttpRequest) -> bool:
