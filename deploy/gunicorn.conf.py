@@ -7,6 +7,7 @@ proxy of deploy/nginx.conf in front as well: it reads whole headers and bodies u
 timeouts before gunicorn sees a byte.
 """
 
+import ctypes
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:" + os.environ.get("PORT", "8000"))
@@ -30,3 +31,24 @@ accesslog = "-"
 logger_class = "schools.gunicorn_logging.RedactingLogger"
 # No runtime control socket: systemd manages the process, and a shared $HOME path would clash.
 control_socket_disable = True
+
+
+# glibc's malloc options (mallopt(3) numbers).
+_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8
+
+
+def post_fork(server, worker) -> None:
+    """Keep a worker's memory flat under uploads (measured in bench/bench_load.py).
+
+    An upload is held in memory (2-10 MB, never on disk) by one of eight threads. By default glibc
+    gives busy threads arenas of their own and, once such a buffer is freed, raises its mmap
+    threshold to that size, so later uploads are carved out of the arenas and the freed pieces
+    never go back to the system: RSS only grows. A fixed threshold sends every large buffer to
+    mmap (returned as soon as it is freed) and two arenas bound the fragmentation of the rest.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: its allocator has its own policy
+        return
+    libc.mallopt(_M_ARENA_MAX, 2)
+    libc.mallopt(_M_MMAP_THRESHOLD, 256 * 1024)

@@ -9,6 +9,7 @@ numbers) is dropped when the function returns; only short flag codes are kept.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from schools.audit import record
+from schools.errors import CodedError
 from trips.models import Participant, ParticipantState, PurgeState, Trip
 
 from . import guards, images, pdfsafe, sandbox, screening, vault
@@ -67,7 +69,7 @@ MESSAGES = {
 }
 
 
-class Refusal(Exception):
+class Refusal(CodedError):
     """A refused upload: `code` picks the guardian's `message`; `cause` says what happened.
 
     Both are short codes for the audit log (reason, cause); the cause tells refusals with one
@@ -75,9 +77,7 @@ class Refusal(Exception):
     """
 
     def __init__(self, code: str, cause: str = ""):
-        super().__init__(code)
-        self.code = code
-        self.cause = cause or code
+        super().__init__(code, cause)
         self.message = MESSAGES.get(code, MESSAGES["pdf_broken"])
 
 
@@ -130,7 +130,7 @@ def _accept(participant: Participant, kind: str, upload, *, actor=None) -> Docum
     # 1. size (the upload handler already stopped anything far larger while streaming)
     if getattr(upload, "size", 0) > settings.UPLOAD_MAX_BYTES:
         raise Refusal("too_large")
-    data = upload if isinstance(upload, bytes) else upload.read(settings.UPLOAD_MAX_BYTES + 1)
+    data = upload if isinstance(upload, bytes) else _take_bytes(upload)
     if len(data) > settings.UPLOAD_MAX_BYTES:
         raise Refusal("too_large")
     if not data:
@@ -148,6 +148,23 @@ def _accept(participant: Participant, kind: str, upload, *, actor=None) -> Docum
         screen=screen_ran,
         actor=actor,
     )
+
+
+def _take_bytes(upload) -> bytes:
+    """The upload's bytes, taken from its buffer without a copy; the buffer is closed.
+
+    The upload handler holds the file in a BytesIO (never on disk). `getvalue()` hands over the
+    BytesIO's own bytes object (CPython shares it while nothing writes); `read()` would make a
+    second 2-10 MB copy per upload in the web process, and the closed buffer lets the first go
+    as soon as intake drops `data`, not when the request ends.
+    """
+    buffer = getattr(upload, "file", None)
+    if isinstance(buffer, io.BytesIO):
+        data = buffer.getvalue()
+    else:
+        data = upload.read(settings.UPLOAD_MAX_BYTES + 1)
+    upload.close()
+    return data
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 Parsing a hostile PDF or image is the riskiest thing the site does (compression bombs, object
 cycles, progressive JPEGs with hundreds of scans, parser bugs), so it never happens in the web
-process. The child (`python -I sandbox.py MEMORY CPU`) sets an address-space limit, a CPU limit,
-no right to create files (RLIMIT_FSIZE=0: no plaintext can reach the disk) and no core dumps
-before it reads a byte; the parent kills it at a wall timeout. Bytes travel through pipes only.
+process. The child (`python -I -c CHILD MEMORY CPU REQUEST`) sets an address-space limit, a CPU
+limit, no right to create files (RLIMIT_FSIZE=0: no plaintext can reach the disk) and no core
+dumps before it reads a byte; the parent kills it at a wall timeout. Bytes travel through pipes
+only (REQUEST, an operation name and small numbers, never content, is an argument).
 
 The child answers with one JSON header line and a body. A refusal carries two short codes:
 `code`, which picks the guardian's message, and `cause`, what actually happened, for the audit
@@ -23,7 +24,15 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from schools.errors import CodedError  # Django-free: the child may import it
+
 ROOT = Path(__file__).resolve().parent.parent
+# `-I` leaves the project off sys.path: the child puts it back, then imports only Django-free
+# modules (this one, schools.errors, the parsers of OPERATIONS).
+CHILD = (
+    f"import sys; sys.path.insert(0, {str(ROOT)!r}); from documents import sandbox;"
+    " sys.exit(sandbox.child_main(sys.argv))"
+)
 
 # The only work a child may do: module and function, none of which imports Django.
 OPERATIONS = {
@@ -42,13 +51,8 @@ class Limits:
     broken: str  # the refusal code when the child fails otherwise
 
 
-class Refused(Exception):
+class Refused(CodedError):
     """A refusal: `code` for the guardian's message, `cause` (a short code) for the audit log."""
-
-    def __init__(self, code: str, cause: str = ""):
-        super().__init__(code)
-        self.code = code
-        self.cause = cause or code
 
 
 def apply_limits(memory_bytes: int, cpu_seconds: int) -> None:
@@ -70,19 +74,22 @@ def _signal_cause(returncode: int) -> str:
 
 def run(operation: str, data: bytes, limits: Limits, **params) -> tuple[dict, bytes]:
     """Run one operation on `data` in a bounded child: (header, body), or Refused."""
+    # The request (an operation name and small numbers, never content) goes in the arguments, so
+    # that the upload itself is piped as it is: gluing a header to it copied 2-10 MB per call.
     request = {"op": operation, "params": params}
-    payload = json.dumps(request).encode() + b"\n" + data
     command = [
         sys.executable,
         "-I",
-        str(Path(__file__).resolve()),
+        "-c",
+        CHILD,
         str(limits.memory_bytes),
         str(limits.cpu_seconds),
+        json.dumps(request),
     ]
     try:
         proc = subprocess.run(
             command,
-            input=payload,
+            input=data,
             capture_output=True,  # stderr (library warnings) is dropped, never logged
             timeout=limits.wall_seconds,
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_NUM_THREADS": "1"},
@@ -106,9 +113,8 @@ def run(operation: str, data: bytes, limits: Limits, **params) -> tuple[dict, by
 
 def child_main(argv: list[str]) -> int:
     apply_limits(int(argv[1]), int(argv[2]))
-    raw = sys.stdin.buffer.read()
-    head, _, data = raw.partition(b"\n")
-    request = json.loads(head)
+    request = json.loads(argv[3])
+    data = sys.stdin.buffer.read()
     try:
         module_name, function = OPERATIONS[request["op"]]
         handler = getattr(importlib.import_module(module_name), function)
@@ -122,11 +128,3 @@ def child_main(argv: list[str]) -> int:
     sys.stdout.buffer.write(json.dumps(header).encode() + b"\n" + body)
     sys.stdout.buffer.flush()
     return 0
-
-
-if __name__ == "__main__":
-    # `-I` leaves the project off sys.path; the child imports only Django-free modules.
-    sys.path.insert(0, str(ROOT))
-    from documents import sandbox
-
-    sys.exit(sandbox.child_main(sys.argv))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,11 +15,13 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 
 from schools.clientip import client_ip
 
-from . import intake, links, ratelimit
+from . import admission, intake, links, ratelimit
 from .forms import KIND_HELP, UploadForm
 from .models import DocumentKind
 from .services import current_document
 from .uploadhandlers import BoundedMemoryUploadHandler
+
+log = logging.getLogger(__name__)
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -91,7 +95,36 @@ def upload(request: HttpRequest, token: str) -> HttpResponse:
     # "Modifying upload handlers on the fly").
     handler = BoundedMemoryUploadHandler(request)
     request.upload_handlers = [handler]
+    if request.method == "POST" and _carries_a_file(request) and admission.full():
+        # Every slot taken: answer without parsing the body. Parsing a 4 MB upload only to drop it
+        # cost each busy answer ~0.1 s of CPU that the uploads in the pipeline needed. No slot is
+        # taken here: that happens after parsing, so a slow phone's transfer never holds one.
+        _discard_body(request)
+        return _busy(request)
     return _upload(request, token, handler)
+
+
+def _discard_body(request: HttpRequest) -> None:
+    """Read the unparsed body off the connection and drop it, a chunk at a time.
+
+    gunicorn drains at most 64 KB of a body the application left unread and then closes the
+    connection; with the rest of the upload still arriving, the close can turn into a reset
+    that loses the busy page (and a proxy in front reports a 502). Reading costs next to
+    nothing next to parsing; a body far past the upload limit is not worth it.
+    """
+    if int(request.META.get("CONTENT_LENGTH") or 0) > 2 * settings.UPLOAD_MAX_BYTES:
+        return
+    with contextlib.suppress(OSError):  # the client gave up: nothing to answer anyway
+        while request.read(64 * 1024):
+            pass
+
+
+def _carries_a_file(request: HttpRequest) -> bool:
+    # A withdrawal or a card declaration is a few hundred bytes; a document is far more.
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > 64 * 1024
+    except ValueError:
+        return False
 
 
 @csrf_protect
@@ -100,11 +133,50 @@ def _upload(request: HttpRequest, token: str, handler) -> HttpResponse:
     link, response = _gate(request, token)
     if response is not None:
         return response
-    participant = link.participant
     if request.method == "GET":
         return _private(render(request, "documents/upload.html", _context(link, UploadForm())))
     if request.method != "POST":
         return _private(HttpResponse(status=405))
+    if request.POST.get("action") == "withdraw" or "file" not in request.FILES:
+        return _post(request, link, token, handler)
+    # A file for the pipeline: only with an intake slot (documents/admission.py). The body is
+    # already read (the CSRF check parsed it), so a refusal costs no CPU-heavy child; it comes
+    # before the per-token count, so waiting out a busy moment uses none of the guardian's tries.
+    try:
+        with admission.slot():
+            return _post(request, link, token, handler)
+    except admission.Busy:
+        return _busy(request)
+    except admission.Unavailable:
+        return _unavailable(request)
+
+
+def _busy(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: the upload was dropped unread; the page's script sends it again."""
+    if hasattr(request, "_files"):
+        request.FILES.clear()  # parsed already: nothing of the upload outlives this answer
+    retry_after = settings.INTAKE_RETRY_AFTER
+    response = _private(
+        render(
+            request,
+            "documents/busy.html",
+            # The link back is this very address (the upload page).
+            {"retry_after": retry_after, "token_path": request.path},
+            status=503,
+        )
+    )
+    response["Retry-After"] = str(retry_after)
+    response["X-Intake-Busy"] = "1"  # tells upload.js this 503 is worth an automatic retry
+    # Expected under load, not a fault: one INFO line instead of django.request's ERROR per 503
+    # (Django skips responses marked as logged), so alerts on errors stay meaningful.
+    log.info("intake busy: every slot taken (limit %d)", settings.INTAKE_CONCURRENCY)
+    response._has_been_logged = True
+    return response
+
+
+@sensitive_variables("token")
+def _post(request: HttpRequest, link, token: str, handler) -> HttpResponse:
+    participant = link.participant
     try:
         if ratelimit.hit("token", link.token_hash, ratelimit.UPLOADS_PER_TOKEN):
             return _too_many(request)

@@ -83,10 +83,13 @@ def trip_for_incidents(user, trip_pk: int, *, write: bool = False) -> tuple[Trip
 
 
 def is_operator(user) -> bool:
-    """Site staff, or a school's admin (管理職): the status shows counts and ages only."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return user.is_staff or any(m.role == Role.ADMIN for m in memberships(user))
+    """The site's operators: active site staff (the accounts that also open /django-admin/).
+
+    The status counts the whole site: every board's queues, overdue purges and failed deletions.
+    A school's admin (管理職) or a board admin runs one school or one board, and must not learn
+    another board's state, so they see their own retention dashboard, not this page.
+    """
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
 
 
 def require_operator(user) -> None:

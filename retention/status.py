@@ -1,18 +1,21 @@
 """The site's operational state for an operator and a monitor: counts and ages, nothing personal.
 
 Queue lengths, the oldest purge that is due but not done, failed purges, vault files still
-waiting for deletion and when beat last ran. The same dict feeds the operator page and the JSON
-that a monitor polls (`operator_status` and `operator_status_json` in retention/views.py).
+waiting for deletion, when beat last ran, and the uploads in the intake pipeline against the
+site-wide limit. The same dict feeds the operator page and the JSON that a monitor polls
+(`operator_status` and `operator_status_json` in retention/views.py).
 """
 
 from __future__ import annotations
 
 import datetime
 
+import redis
 from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
+from documents import admission
 from documents.models import PendingFileDeletion
 from schools import health
 from trips.models import Trip
@@ -27,8 +30,6 @@ _PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 
 def queue_lengths() -> dict[str, int | None]:
     """Messages waiting in each Celery queue (None for every queue when Redis does not answer)."""
-    import redis
-
     prefix = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("global_keyprefix", "")
     try:
         client = redis.Redis.from_url(
@@ -74,4 +75,14 @@ def snapshot(now: datetime.datetime | None = None) -> dict:
         "pending_file_deletions": PendingFileDeletion.objects.count(),
         "pending_file_deletion_max_attempts": pending["attempts"] or 0,
         "beat_age_s": health.beat_age(),
+        "intake": _intake(),
     }
+
+
+def _intake() -> dict:
+    """Uploads in the pipeline now and the site-wide limit (documents/admission.py)."""
+    try:
+        in_use = admission.in_use()
+    except (redis.RedisError, OSError):
+        in_use = None
+    return {"in_use": in_use, "limit": settings.INTAKE_CONCURRENCY}

@@ -360,6 +360,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = 5
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+# Admission limit (documents/admission.py): uploads in the intake pipeline at once, across every
+# app server sharing this Redis. Each one keeps a core busy (the sandbox rewrite, then Tesseract),
+# so the default leaves one core of this machine to the web threads, the workers and the system
+# (on 2 cores, 1 took more uploads per minute than 2, each in a third of the time: README, Load);
+# with several web machines, the sum over them. Past it, a 503 "busy, try again" page.
+INTAKE_CONCURRENCY = env_int("INTAKE_CONCURRENCY", max(1, (os.cpu_count() or 2) - 1))
+# A slot held longer than this is taken to belong to a dead process: above gunicorn's timeout (60)
+# so a live intake never loses its slot.
+INTAKE_LEASE_SECONDS = env_int("INTAKE_LEASE_SECONDS", 90)
+INTAKE_RETRY_AFTER = env_int("INTAKE_RETRY_AFTER", 20)
 
 
 def vault_storage() -> dict:

@@ -1,9 +1,15 @@
 // The upload page works without JavaScript (two file inputs and a normal form POST). This adds:
 // hiding the file block for card_carried, big camera/file buttons, a preview of the chosen photo
 // (or the PDF's name and size), and upload progress over XHR, falling back to the normal POST
-// when the connection drops. Messages come translated from data-msg-* attributes.
+// when the connection drops, and resending by itself when the site answers busy (503 with
+// Retry-After). Messages come translated from data-msg-* attributes.
 (function () {
   "use strict";
+
+  // Automatic resends after a busy answer before the busy page is shown (about 6 x Retry-After,
+  // two minutes at the default), each a few random seconds later than asked, so that phones
+  // turned away together do not all come back in the same second.
+  var MAX_BUSY_RETRIES = 6;
 
   function formatSize(bytes) {
     if (bytes >= 1048576) { return (bytes / 1048576).toFixed(1) + " MB"; }
@@ -86,29 +92,16 @@
     files.forEach(function (f) { data.append("file", f, f.name); });
     box.hidden = false;
     submit.disabled = true;
-    var xhr = new XMLHttpRequest();
     var fellBack = false;
+    var busyTries = 0;
     function fallback() {
       if (fellBack) { return; }
       fellBack = true;
       status.textContent = block.dataset.msgFailed;
       HTMLFormElement.prototype.submit.call(form);  // bypasses this handler: a plain POST
     }
-    xhr.open("POST", form.action);
-    xhr.upload.addEventListener("progress", function (e) {
-      if (!e.lengthComputable) { return; }
-      var percent = Math.round((e.loaded / e.total) * 100);
-      bar.value = percent;
-      status.textContent = block.dataset.msgSending + " " + percent + "%";
-    });
-    xhr.addEventListener("load", function () {
-      if (xhr.status >= 500 || xhr.status === 0) { fallback(); return; }
-      if (xhr.responseURL && xhr.responseURL.indexOf("/receipt/") !== -1) {
-        status.textContent = block.dataset.msgSent;
-        window.location.assign(xhr.responseURL);
-        return;
-      }
-      // A refusal (4xx) re-renders the form with the reason: show it in place.
+    function showResponse(xhr) {
+      // A refusal (4xx) re-renders the form with the reason, a busy answer its page: in place.
       var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
       var main = doc.getElementById("main");
       if (!main) { fallback(); return; }
@@ -116,10 +109,46 @@
       init();
       var error = document.querySelector("[data-testid=upload-error]") || document.querySelector("h1");
       if (error) { error.setAttribute("tabindex", "-1"); error.focus(); }
-    });
-    xhr.addEventListener("error", fallback);
-    xhr.addEventListener("timeout", fallback);
-    xhr.send(data);
+    }
+    function retryLater(seconds) {
+      // The site is busy (503 with Retry-After, nothing kept): say so once (the status is a live
+      // region: a per-second countdown would be read out every second) and send the same file
+      // again then, a few times before showing the busy page itself.
+      busyTries += 1;
+      bar.value = 0;
+      status.textContent = block.dataset.msgBusy.replace("{seconds}", String(seconds));
+      window.setTimeout(send, seconds * 1000);
+    }
+    function send() {
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.upload.addEventListener("progress", function (e) {
+        if (!e.lengthComputable) { return; }
+        var percent = Math.round((e.loaded / e.total) * 100);
+        bar.value = percent;
+        status.textContent = block.dataset.msgSending + " " + percent + "%";
+      });
+      xhr.addEventListener("load", function () {
+        if (xhr.status === 503 && xhr.getResponseHeader("X-Intake-Busy")) {
+          var wait = parseInt(xhr.getResponseHeader("Retry-After"), 10);
+          wait = (wait > 0 && wait < 600 ? wait : 30) + Math.floor(Math.random() * 10);
+          if (busyTries < MAX_BUSY_RETRIES) { retryLater(wait); return; }
+          showResponse(xhr);
+          return;
+        }
+        if (xhr.status >= 500 || xhr.status === 0) { fallback(); return; }
+        if (xhr.responseURL && xhr.responseURL.indexOf("/receipt/") !== -1) {
+          status.textContent = block.dataset.msgSent;
+          window.location.assign(xhr.responseURL);
+          return;
+        }
+        showResponse(xhr);
+      });
+      xhr.addEventListener("error", fallback);
+      xhr.addEventListener("timeout", fallback);
+      xhr.send(data);
+    }
+    send();
   }
 
   init();

@@ -134,3 +134,33 @@ def test_refusal_is_shown_in_place(browser_page, upload_url, tmp_path):
     error.wait_for()
     assert page.evaluate("document.activeElement.dataset.testid") == "upload-error"
     assert Document.objects.count() == 0
+
+
+def test_a_busy_answer_is_sent_again_by_itself(browser_page, upload_url, tmp_path, settings):
+    """503 busy with Retry-After: the page says so and resends the same file, no reselecting."""
+    from documents import admission
+
+    settings.INTAKE_CONCURRENCY = 1
+    settings.INTAKE_RETRY_AFTER = 1
+    lease = admission.acquire()  # another upload holds the only slot
+    busy = []
+
+    def on_response(response):
+        if response.request.method == "POST" and response.status == 503:
+            busy.append(response.headers.get("retry-after"))
+            admission.release(lease)  # the other upload is done: the resend gets the slot
+
+    photo = tmp_path / "IMG_0003.jpg"
+    photo.write_bytes(files.jpeg_with_gps(size=(800, 600)))
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    page.on("response", on_response)
+    page.goto(page.live_server_url + upload_url)
+    page.check("#kind-notice")
+    page.set_input_files("#id_photo", str(photo))
+    page.check("#id_consent")
+    page.get_by_role("button", name="送信する").click()
+    page.locator("#upload-progress-status", has_text="秒後に自動でもう一度送ります").wait_for()
+    page.get_by_test_id("receipt").wait_for(timeout=30_000)
+    assert busy == ["1"]
+    assert Document.objects.count() == 1

@@ -59,6 +59,7 @@ def test_status_json_reports_queues_purges_files_and_beat(client, school, broker
     assert body["pending_file_deletions"] == 3
     assert body["pending_file_deletion_max_attempts"] == 3
     assert 90 <= body["beat_age_s"] < 200
+    assert body["intake"] == {"in_use": 0, "limit": settings.INTAKE_CONCURRENCY}
     text = response.content.decode()
     assert trip.title not in text and "t1/" not in text
 
@@ -77,20 +78,36 @@ def test_an_empty_status_token_never_opens_the_json(client, db, settings):
     assert response.status_code == 403
 
 
-def test_operator_page_for_admins_only(client, school, school_admin, teacher, broker_prefix):
+def test_operator_page_for_site_staff_only(client, school, school_admin, teacher, broker_prefix):
     _troubled_site(school)
+    board = factories.BoardFactory()
+    school.board = board
+    school.save()
+    board_admin = factories.board_admin(board)
     url = reverse("retention:status")
     assert client.get(url).status_code == 302  # to the login page
-    client.force_login(teacher)
-    assert client.get(url).status_code == 403
-    assert client.get(reverse("retention:status_json")).status_code == 403
-    client.force_login(school_admin)
+    # A school's admin or a board admin runs one school or board; the status counts the site.
+    for user in (teacher, school_admin, board_admin):
+        client.force_login(user)
+        assert client.get(url).status_code == 403
+        assert client.get(reverse("retention:status_json")).status_code == 403
+    staff = factories.member(school, "admin")
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff)
     page = client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
     assert 'data-testid="pending-files">3<' in html
     assert 'data-testid="failed-purges">1<' in html
     assert client.get(reverse("retention:status_json")).json()["pending_file_deletions"] == 3
+
+
+def test_inactive_staff_do_not_see_the_status(client, db, broker_prefix):
+    staff = factories.UserFactory(is_staff=True, is_active=False)
+    client.force_login(staff)  # a session from before the account was disabled
+    assert client.get(reverse("retention:status")).status_code in (302, 403)
+    assert client.get(reverse("retention:status_json")).status_code == 403
 
 
 def test_site_staff_without_a_school_see_the_status(client, db, broker_prefix):

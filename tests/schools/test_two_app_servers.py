@@ -1,8 +1,9 @@
 """Two app servers over one database and one Redis: no request depends on which one answers.
 
-Sessions live in the database, rate limits in Redis, uploads go straight to the vault: a login
-on one server works on the other, an upload sent to one is seen by the other, and the guardians'
-throttle counts the requests both servers received.
+Sessions live in the database, rate limits and intake slots in Redis, uploads go straight to the
+vault: a login on one server works on the other, an upload sent to one is seen by the other, the
+guardians' throttle counts the requests both servers received, and one intake limit holds for
+both.
 """
 
 from __future__ import annotations
@@ -35,11 +36,17 @@ _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 @pytest.fixture
-def two_servers(tmp_path):
+def site_prefix() -> str:
+    """The two servers' cache key prefix (rate limits, intake slots)."""
+    return f"two-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def two_servers(tmp_path, site_prefix):
     from tests.conftest import require_redis
 
     require_redis()
-    env = servers.site_env(tmp_path / "data", CACHE_KEY_PREFIX=f"two-{uuid.uuid4().hex[:8]}")
+    env = servers.site_env(tmp_path / "data", CACHE_KEY_PREFIX=site_prefix, INTAKE_CONCURRENCY="1")
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=settings.BASE_DIR, check=True)
     seeded = subprocess.run(
@@ -112,3 +119,38 @@ def test_the_guardians_throttle_counts_both_servers(two_servers):
     for server in (a, b):
         refused = requests.get(f"{server}/u/guess-last-xxxxxxxxxxxx/", timeout=30)
         assert refused.status_code == 429
+
+
+@pytest.mark.slow
+def test_one_intake_limit_holds_for_both_servers(two_servers, site_prefix, settings):
+    from documents import admission
+
+    (a, b), _, token = two_servers
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": site_prefix},
+    }
+    guardian = requests.Session()
+    csrf = _csrf(guardian, f"{a}/u/{token}/")
+    photo = files.jpeg_with_gps()
+
+    def send(server: str) -> requests.Response:
+        return guardian.post(
+            f"{server}/u/{token}/",
+            data={"csrfmiddlewaretoken": csrf, "kind": "notice", "consent": "on"},
+            files={"file": ("photo.jpg", photo, "image/jpeg")},
+            headers={"Referer": f"{server}/u/{token}/"},
+            allow_redirects=False,
+            timeout=120,
+        )
+
+    lease = admission.acquire(limit=1)  # the only slot (INTAKE_CONCURRENCY=1), taken elsewhere
+    try:
+        for server in (a, b):
+            busy = send(server)
+            assert busy.status_code == 503 and busy.headers["Retry-After"]
+            assert 'data-testid="intake-busy"' in busy.text
+    finally:
+        admission.release(lease)
+    assert send(b).status_code == 302
+    assert admission.in_use() == 0
