@@ -113,6 +113,7 @@ def main() -> None:
         LOG_LEVEL="WARNING",
     )
     manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "prepare_data_dir", "-v0"], env=env, cwd=ROOT, check=True)
     subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
     seed = SEED.replace("__TEACHERS__", str(TEACHERS)).replace("__GUARDIANS__", str(GUARDIANS))
     seeded = subprocess.run(
