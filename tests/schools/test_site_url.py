@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -36,15 +37,31 @@ def test_make_run_gives_the_worker_the_web_port(tmp_path):
     site_url = exported.stdout.strip()
     assert site_url == "http://127.0.0.1:8123"
     # honcho then starts each Procfile entry with its own PORT; every one must see the same URL.
+    # Each stays up after printing: honcho stops all when one exits, which could otherwise end
+    # the other before it has printed (a slow start on a loaded machine).
     procfile = tmp_path / "Procfile"
+    stay = "; import time; time.sleep(120)"
     procfile.write_text(
-        "".join(f'{name}: {sys.executable} -c "{PRINT_SITE_URL}"\n' for name in ("web", "worker"))
+        "".join(
+            f'{name}: {sys.executable} -u -c "{PRINT_SITE_URL}{stay}"\n'
+            for name in ("web", "worker")
+        )
     )
     honcho = os.path.join(os.path.dirname(sys.executable), "honcho")
-    started = subprocess.run(
+    started = subprocess.Popen(
         [honcho, "start", "-f", str(procfile), "-d", str(settings.BASE_DIR)],
         cwd=settings.BASE_DIR, env={**env, "PORT": "8123", "SITE_URL": site_url},
-        capture_output=True, text=True, timeout=120,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )  # fmt: skip
-    urls = [line.split("url ", 1)[1] for line in started.stdout.splitlines() if "url " in line]
-    assert urls == [site_url, site_url], started.stdout + started.stderr
+    output, urls = [], []
+    try:
+        for line in started.stdout:
+            output.append(line)
+            if "url " in line:
+                urls.append(line.split("url ", 1)[1].strip())
+            if len(urls) == 2 or "stopped" in line:
+                break
+    finally:
+        os.killpg(started.pid, signal.SIGTERM)
+        started.communicate(timeout=60)
+    assert urls == [site_url, site_url], "".join(output)
