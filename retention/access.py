@@ -83,13 +83,13 @@ def trip_for_incidents(user, trip_pk: int, *, write: bool = False) -> tuple[Trip
 
 
 def is_operator(user) -> bool:
-    """The site's operators: active site staff (the accounts that also open /django-admin/).
-
-    The status counts the whole site: every board's queues, overdue purges and failed deletions.
-    A school's admin (管理職) or a board admin runs one school or one board, and must not learn
-    another board's state, so they see their own retention dashboard, not this page.
-    """
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
+    """Who sees the operator status (issue: "login, admin role"): active site staff, and a
+    school's admin (管理職), who answers for the purge running. The page holds site-wide counts
+    and ages only (queues, overdue and failed purges, pending deletions, beat), never a name, a
+    trip or a school, so it tells no board anything about another board's people."""
+    if not (getattr(user, "is_authenticated", False) and user.is_active):
+        return False
+    return user.is_staff or any(m.role == Role.ADMIN for m in memberships(user))
 
 
 def require_operator(user) -> None:
