@@ -219,14 +219,20 @@ def _take_spare() -> subprocess.Popen | None:
 def warm_up() -> None:
     """Load what every build needs once, at worker start (no build pays these imports).
 
-    pikepdf, Pillow and fontTools load here; WeasyPrint loads in a spare renderer kept ready
-    (it leaves when this process does: its stdin closes).
+    pikepdf, Pillow, the template engine and the font load here; WeasyPrint loads in a spare
+    renderer kept ready (it leaves when this process does: its stdin closes).
     """
     global _spare_wanted
     import pikepdf  # noqa: F401
-    from fontTools import subset  # noqa: F401
-    from fontTools.ttLib import TTFont  # noqa: F401
+    from django.template.loader import get_template
     from PIL import Image  # noqa: F401
+
+    from .fontsubset import face
+
+    # The first template of a process sets up the engine, which imports every app's template
+    # tags (the packet panel's pull in views, Redis...): ~0.3 s that no build should pay.
+    get_template("packets/pdf/cover.html")
+    face(font_path())  # the font read and its glyph table indexed once (packets.fontsubset)
 
     _spare_wanted = True
     _keep_spare()

@@ -31,6 +31,19 @@ class Font:
     """A subset of the font with the characters of `text`, as a PDF Type0/CIDFontType2 font."""
 
     def __init__(self, font_path: str, text: str):
+        from .fontsubset import face
+
+        # The font read once per process (warm_up) and subset by glyph copy: milliseconds.
+        parsed = face(font_path)
+        subset = parsed.subset(text) if parsed is not None else None
+        if subset is not None:
+            self.data, self.gids, self.widths = subset.data, subset.gids, subset.widths
+            self.ascent, self.descent = subset.ascent, subset.descent
+        else:
+            self._subset_with_fonttools(font_path, text)
+
+    def _subset_with_fonttools(self, font_path: str, text: str) -> None:
+        """Any other font (CFF outlines, composite glyphs): fontTools, ~0.2 s."""
         import logging
 
         from fontTools import subset
