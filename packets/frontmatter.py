@@ -176,7 +176,7 @@ _spare_wanted = False
 
 def _spawn_renderer() -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "packets.render_html"],
+        [sys.executable, "-m", "packets.render_html", FONT_URL, font_path()],
         cwd=settings.BASE_DIR,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

@@ -39,7 +39,7 @@ PRINT_DPI = 200
 DOWNSCALE_SLACK = 1.25
 PHOTO_NAME = "/PkIm"
 # Decrypted documents held in memory until the save, in all; the rest waits on disk.
-IN_MEMORY_BYTES = 96 * 2**20
+IN_MEMORY_BYTES = 64 * 2**20
 STAMP_NAME = "/PkStamp"
 
 
