@@ -5,10 +5,11 @@ The shape of the work (docs/packets.md, with figures):
 - phase front: the cover comes from the vault cache, or is laid out by WeasyPrint in a child
   process (the worker's spare renderer) on the other core while this process draws the roster
   index and the stamp pages directly (packets.index: one font subset, no HTML);
-- phase placing: documents are decrypted one at a time into the build's private folder and
-  placed on A4 pages of the packet itself, each with its student's stamp (a Form XObject) and
-  its page number; PDFs are placed as Form XObjects (vector text stays text), photos are the
-  stored JPEG passed through (packets.placing: memory stays flat, the data stays on disk);
+- phase placing: documents are decrypted (photos beyond a memory budget spooled to the build's
+  private folder, in the file that becomes the packet document) and placed on A4 pages of the
+  packet itself, each with its student's stamp (a Form XObject) and its page number; PDFs are
+  placed as Form XObjects (vector text stays text), photos are the stored JPEG passed through
+  (packets.placing); the index and stamps are drawn in between (packets.index);
 - phase join: the cover page is put first and the packet is written by one save (pikepdf),
   encrypted (AES-256) when a password is given, its documents' streams copied as they are.
 The folder (plaintext) is always removed; the caller stores the result in the vault.
@@ -32,7 +33,7 @@ from . import frontmatter, work
 from .errors import BuildError
 from .index import draw_index_and_stamps, index_pages
 from .models import BuildPhase
-from .placing import A4, PRINT_DPI, place_documents
+from .placing import A4, PRINT_DPI, place_documents, prepare_documents
 
 log = logging.getLogger(__name__)
 
@@ -240,29 +241,37 @@ def build_packet(
     report = progress or (lambda phase, done, total: None)
     tmp = work.new_build_dir(trip.pk)
     timings: dict[str, float] = {}
-    pdf = pikepdf.new()
-    placed = None
-    cover_pdf = None
+    prepared = pdf = cover_pdf = None
     try:
         report(BuildPhase.FRONT, 0, total)
         started = time.perf_counter()
-        # The cover renders in a child process (unless cached) while this one draws the index
-        # and stamps and places the documents: two cores, two jobs.
+        # The cover renders in a child process (unless cached) while this one decrypts, draws
+        # the index and stamps and places the documents: two cores, two jobs.
         cover = frontmatter.Cover(plan, tmp)
         try:
+            timings["front"] = time.perf_counter() - started
+            started = time.perf_counter()
+            report(BuildPhase.PLACING, 1, total)
+            # Progress: half a step per document decrypted, half per document placed.
+            prepared = prepare_documents(
+                plan, tmp, lambda done: report(BuildPhase.PLACING, 1 + done // 2, total)
+            )
+            pdf = prepared.open_packet()
+            timings["placing"] = time.perf_counter() - started
+            started = time.perf_counter()
             drawn = draw_index_and_stamps(plan, frontmatter.font_path(), pdf)
             timings["stamps"] = drawn.stamp_seconds
-            timings["front"] = time.perf_counter() - started - drawn.stamp_seconds
-            report(BuildPhase.PLACING, 1, total)
+            timings["front"] += time.perf_counter() - started - drawn.stamp_seconds
             started = time.perf_counter()
-            placed = place_documents(
+            half = plan.documents // 2
+            version = place_documents(
                 plan,
                 pdf,
+                prepared,
                 drawn.stamps,
-                tmp,
-                lambda done: report(BuildPhase.PLACING, 1 + done, total),
+                lambda done: report(BuildPhase.PLACING, 1 + half + (done + 1) // 2, total),
             )
-            timings["placing"] = time.perf_counter() - started
+            timings["placing"] += time.perf_counter() - started
             timings["front"] += cover.wait(timeout=FRONT_MATTER_TIMEOUT)
         finally:
             cover.stop()
@@ -271,15 +280,14 @@ def build_packet(
         cover_pdf = pikepdf.open(cover.path)
         pdf.pages.insert(0, cover_pdf.pages[0])
         output = tmp / "packet.pdf"
-        _save(pdf, output, password, version=max(placed.version, cover_pdf.pdf_version))
+        _save(pdf, output, password, version=max(version, cover_pdf.pdf_version))
         timings["join"] = time.perf_counter() - started
         # Not earlier: its start (Python and WeasyPrint loading) would compete with the save.
         frontmatter.replace_spare()
         # Plaintext goes as soon as the packet exists (the dir itself goes on cleanup).
         pdf.close()
         cover_pdf.close()
-        placed.close()
-        for path in [*tmp.glob("doc-*.pdf"), tmp / "photos.pdf", cover.path]:
+        for path in (tmp / "photos.pdf", cover.path):
             path.unlink(missing_ok=True)
         report(BuildPhase.STORING, plan.documents + 2, total)
         return BuiltPacket(
@@ -293,11 +301,9 @@ def build_packet(
             _tmpdir=tmp,
         )
     except BaseException:
-        pdf.close()
-        if placed is not None:
-            placed.close()
-        if cover_pdf is not None:
-            cover_pdf.close()
+        for opened in (pdf, cover_pdf, prepared):
+            if opened is not None:
+                opened.close()
         shutil.rmtree(tmp, ignore_errors=True)
         frontmatter.replace_spare()  # the next build still finds one ready
         raise

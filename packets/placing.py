@@ -1,23 +1,24 @@
-"""Placing documents on A4 pages of the packet itself, their data left on disk until it is saved.
+"""Placing documents on A4 pages of the packet itself, written by one save.
 
 PDF pages become Form XObjects scaled into the content box (vector: their text stays text);
 photos are the stored JPEG passed through untouched when intake already brought them to print
 resolution. The top strip is left for the stamp, the bottom one for the page number.
 
-Memory is bounded whatever the trip's size: the decrypted documents are kept in memory up to
-IN_MEMORY_BYTES in all (a 40-student trip entirely: nothing written but the packet); beyond
-that, each document is written into the build's private folder and dropped from memory at once.
-Such a PDF is opened from its file (qpdf reads its streams from there when the packet is
-saved); such a photo's JPEG is appended to one spool file written as a PDF of image objects
-(`_PhotoSpool`), whose objects the pages then refer to. The packet is written once, by one
-save (packets.builder): no chunk files, no second pass.
+Two steps. `prepare_documents` decrypts the documents in order: photos (the bulk of a packet's
+bytes) are kept in memory up to IN_MEMORY_BYTES in all (a 40-student trip entirely: nothing is
+written but the packet), beyond that their JPEG is appended to a spool file in the build's
+private folder, written as a PDF of image objects (`_PhotoSpool`). That file, opened, is the
+packet document: `place_documents` adds the pages to it, and the spooled photos are its own
+objects, which qpdf reads from the file only when the packet is saved, so memory stays bounded
+whatever the trip's size. (A photo copied in from another file would be read into memory at
+once: pikepdf copies foreign streams immediately; PDFs are copied that way, and are small.)
+The packet is written once, by one save (packets.builder): no chunk files, no second pass.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import resource
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,8 +57,8 @@ def _page_number_stream(number: int) -> bytes:
 class _PhotoSpool:
     """The photos' JPEG streams appended to one file, written as a PDF of image objects.
 
-    One file and one open PDF for all the photos (not one per photo: file descriptors), read by
-    qpdf only when the packet is saved.
+    That file, opened, becomes the packet document itself (`Prepared.open_packet`): the photos
+    are its own objects, read from the file by qpdf only when the packet is saved.
     """
 
     def __init__(self, path: Path):
@@ -81,12 +82,9 @@ class _PhotoSpool:
         return number
 
     def finish(self):
-        """Close the file (catalog, xref, trailer) and open it; None when there is no photo."""
+        """Close the file (catalog, xref, trailer) and open it as a PDF with no pages yet."""
         import pikepdf
 
-        if not self.offsets:
-            self.file.close()
-            return None
         catalog = len(self.offsets) + 1
         pages = catalog + 1
         for number, body in (
@@ -102,49 +100,86 @@ class _PhotoSpool:
         lines.append(f"startxref\n{xref}\n%%EOF\n")
         self.file.write("".join(lines).encode())
         self.file.close()
-        return pikepdf.open(self.path)
+        return pikepdf.open(self.path, access_mode=pikepdf.AccessMode.stream)
 
 
 @dataclass
-class Placed:
-    """The pages are in the packet; the sources must stay open until it is saved."""
+class _Photo:
+    width: int
+    height: int
+    colour: str
+    data: bytes | None  # in memory, or
+    number: int | None  # its object in the spool (the packet's own file)
 
-    sources: list = field(default_factory=list)
-    version: str = "1.3"  # the highest PDF version among the documents
-    held: int = 0  # bytes of decrypted documents kept in memory
+
+@dataclass
+class Prepared:
+    """The documents decrypted, in plan order: PDF bytes, photos in memory or in the spool."""
+
+    spool: _PhotoSpool
+    documents: list = field(default_factory=list)  # bytes (a PDF) or _Photo
+    held: int = 0  # bytes of photos kept in memory
 
     def keep(self, size: int) -> bool:
-        """Whether a document of `size` bytes stays in memory (else it goes to disk)."""
+        """Whether a photo of `size` bytes stays in memory (else it goes to the spool)."""
         if self.held + size > IN_MEMORY_BYTES:
             return False
         self.held += size
         return True
 
+    def open_packet(self):
+        """The packet document: the spool file opened, its photos its own objects.
+
+        Own objects are read from the file only when the packet is saved; a photo copied in
+        from another PDF would be read into memory at once (pikepdf copies foreign streams
+        immediately).
+        """
+        return self.spool.finish()
+
     def close(self) -> None:
-        for source in self.sources:
-            source.close()
-        self.sources.clear()
+        self.spool.file.close()
 
 
-def _allow_open_files(count: int) -> None:
-    """Every PDF source stays open until the save: raise the soft limit if a trip needs it."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = count + 256
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        limit = wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+def prepare_documents(plan, tmp: Path, progress: Callable[[int], None]) -> Prepared:
+    """Decrypt every document of the plan; photos beyond IN_MEMORY_BYTES go to the spool.
+
+    `progress(done)` after each document.
+    """
+    reader = vault.TripReader(plan.trip.pk)  # the trip's key unwrapped once, not per document
+    prepared = Prepared(spool=_PhotoSpool(tmp / "photos.pdf"))
+    done = 0
+    try:
+        for row in plan.stamped_rows:
+            for item in row.items:
+                try:
+                    data = reader.load(item.storage_name, aad=item.aad)
+                except OSError:
+                    vault.data_key(plan.trip.pk)  # VaultError if the purge destroyed the key
+                    raise
+                if data.startswith(b"%PDF"):
+                    prepared.documents.append(data)
+                else:
+                    prepared.documents.append(_prepare_photo(prepared, data))
+                del data
+                done += 1
+                progress(done)
+    except BaseException:
+        prepared.close()
+        raise
+    return prepared
 
 
-def place_documents(plan, pdf, stamps: list, tmp: Path, progress: Callable[[int], None]) -> Placed:
-    """Decrypt and place every document of the plan on new pages at the end of `pdf`.
+def place_documents(
+    plan, pdf, prepared: Prepared, stamps: list, progress: Callable[[int], None]
+) -> str:
+    """Place the prepared documents on new pages at the end of `pdf`; the highest PDF version.
 
     `stamps[k]` is the stamp Form XObject of the k-th stamped row (in `pdf`). `progress(done)`
     after each document.
     """
     import pikepdf
 
-    placed = Placed()
-    _allow_open_files(plan.documents)
+    version = "1.3"
     font = pdf.make_indirect(
         pikepdf.Dictionary(
             Type=pikepdf.Name.Font,
@@ -153,34 +188,21 @@ def place_documents(plan, pdf, stamps: list, tmp: Path, progress: Callable[[int]
             Encoding=pikepdf.Name.WinAnsiEncoding,
         )
     )
-    reader = vault.TripReader(plan.trip.pk)  # the trip's key unwrapped once, not per document
-    spool = _PhotoSpool(tmp / "photos.pdf")
-    photo_pages: list[tuple[object, int]] = []  # (page, object number in the spool)
+    documents = iter(prepared.documents)
     done = 0
-    try:
-        for row, stamp in zip(plan.stamped_rows, stamps, strict=True):
-            number = row.start_page
-            for item in row.items:
+    for row, stamp in zip(plan.stamped_rows, stamps, strict=True):
+        number = row.start_page
+        for item in row.items:
+            document = next(documents)
+            if isinstance(document, bytes):
                 try:
-                    data = reader.load(item.storage_name, aad=item.aad)
-                except OSError:
-                    vault.data_key(plan.trip.pk)  # VaultError if the purge destroyed the key
-                    raise
-                if data.startswith(b"%PDF"):
-                    if placed.keep(len(data)):
-                        opened = io.BytesIO(data)
-                    else:
-                        opened = tmp / f"doc-{item.document_id}.pdf"
-                        fd = os.open(opened, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                        with os.fdopen(fd, "wb") as handle:
-                            handle.write(data)
-                    del data
-                    try:
-                        source = pikepdf.open(opened)
-                    except pikepdf.PdfError as exc:
-                        raise BuildError("document_unreadable") from exc
-                    placed.sources.append(source)
-                    placed.version = max(placed.version, source.pdf_version)
+                    source = pikepdf.open(io.BytesIO(document))
+                except pikepdf.PdfError as exc:
+                    raise BuildError("document_unreadable") from exc
+                # Copied into the packet as it is placed (pikepdf copies at once): the source
+                # can go right after.
+                with source:
+                    version = max(version, source.pdf_version)
                     if len(source.pages) != item.pages:
                         raise BuildError("page_count_mismatch")
                     for source_page in source.pages:
@@ -188,28 +210,15 @@ def place_documents(plan, pdf, stamps: list, tmp: Path, progress: Callable[[int]
                         page.add_overlay(source_page, pikepdf.Rectangle(*CONTENT_BOX))
                         _finish_page(pdf, page, number)
                         number += 1
-                else:
-                    page = _new_page(pdf, font, stamp)
-                    spooled = _place_photo(spool, placed, pdf, page, data)
-                    if spooled is not None:
-                        photo_pages.append((page, spooled))
-                    del data
-                    _finish_page(pdf, page, number)
-                    number += 1
-                done += 1
-                progress(done)
-        photos = spool.finish()
-    except BaseException:
-        spool.file.close()
-        placed.close()
-        raise
-    if photos is not None:
-        placed.sources.append(photos)
-        for page, number in photo_pages:
-            # Copied by reference: qpdf reads the JPEG from the spool file when saving.
-            image = pdf.copy_foreign(photos.get_object(number, 0))
-            page.obj.Resources.XObject[PHOTO_NAME] = image
-    return placed
+            else:
+                page = _new_page(pdf, font, stamp)
+                _place_photo(pdf, page, document)
+                _finish_page(pdf, page, number)
+                number += 1
+            done += 1
+            progress(done)
+    prepared.documents.clear()
+    return version
 
 
 def _new_page(pdf, font, stamp):
@@ -231,13 +240,8 @@ def _finish_page(pdf, page, number: int) -> None:
     page.contents_add(pikepdf.Stream(pdf, f"q {STAMP_NAME} Do Q".encode()))
 
 
-def _place_photo(spool: _PhotoSpool, placed: Placed, pdf, page, data: bytes) -> int | None:
-    """Put a photo on the page at most at PRINT_DPI size, its JPEG bytes untouched if possible.
-
-    The image stays in memory if the budget allows (None), else it goes to the spool: its
-    object number there (the caller attaches it as PHOTO_NAME once the spool is complete).
-    """
-    import pikepdf
+def _prepare_photo(prepared: Prepared, data: bytes) -> _Photo:
+    """The photo's JPEG untouched if possible (else downscaled once), in memory or spooled."""
     from PIL import Image
 
     try:
@@ -254,27 +258,40 @@ def _place_photo(spool: _PhotoSpool, placed: Placed, pdf, page, data: bytes) -> 
         data, width, height = _reencode(image, fit)
         mode = ("JPEG", "RGB")
     colour = "DeviceGray" if mode[1] == "L" else "DeviceRGB"
-    number = None
-    if placed.keep(len(data)):
-        xobject = pikepdf.Stream(pdf, data)
+    if prepared.keep(len(data)):
+        return _Photo(width, height, colour, data=data, number=None)
+    return _Photo(
+        width, height, colour, data=None, number=prepared.spool.add(data, width, height, colour)
+    )
+
+
+def _place_photo(pdf, page, photo: _Photo) -> None:
+    """Put a photo on the page at most at PRINT_DPI size (never larger)."""
+    import pikepdf
+
+    if photo.number is not None:
+        xobject = pdf.get_object(photo.number, 0)  # in the packet's own file
+    else:
+        xobject = pikepdf.Stream(pdf, photo.data)
         xobject.Type = pikepdf.Name.XObject
         xobject.Subtype = pikepdf.Name.Image
-        xobject.Width, xobject.Height = width, height
-        xobject.ColorSpace = pikepdf.Name("/" + colour)
+        xobject.Width, xobject.Height = photo.width, photo.height
+        xobject.ColorSpace = pikepdf.Name("/" + photo.colour)
         xobject.BitsPerComponent = 8
         xobject.Filter = pikepdf.Name.DCTDecode
-        page.obj.Resources.XObject[PHOTO_NAME] = pdf.make_indirect(xobject)
-    else:
-        number = spool.add(data, width, height, colour)
+        xobject = pdf.make_indirect(xobject)
+        photo.data = None
+    page.obj.Resources.XObject[PHOTO_NAME] = xobject
+    box_w = CONTENT_BOX[2] - CONTENT_BOX[0]
+    box_h = CONTENT_BOX[3] - CONTENT_BOX[1]
     # Shown at PRINT_DPI when it fits (never larger), shrunk to the content box otherwise.
-    natural_w, natural_h = width / PRINT_DPI * 72, height / PRINT_DPI * 72
+    natural_w, natural_h = photo.width / PRINT_DPI * 72, photo.height / PRINT_DPI * 72
     scale = min(1.0, box_w / natural_w, box_h / natural_h)
     shown_w, shown_h = natural_w * scale, natural_h * scale
     x = CONTENT_BOX[0] + (box_w - shown_w) / 2
     y = CONTENT_BOX[1] + (box_h - shown_h) / 2
     content = f"q {shown_w:.3f} 0 0 {shown_h:.3f} {x:.3f} {y:.3f} cm {PHOTO_NAME} Do Q"
     page.contents_add(pikepdf.Stream(pdf, content.encode()))
-    return number
 
 
 def _reencode(image, fit: float) -> tuple[bytes, int, int]:
