@@ -116,7 +116,7 @@ class TreeRSS(threading.Thread):
     """Samples the RSS of this process plus all its children every 10 ms; keeps the peak sum.
 
     (ru_maxrss is no use here: Linux carries it across fork+exec, so every child would report
-    at least its parent's size.)
+    at least its parent's size. For the same reason a child not yet exec'd is not counted.)
     """
 
     def __init__(self):
@@ -131,10 +131,15 @@ class TreeRSS(threading.Thread):
     def run(self) -> None:
         import psutil
 
+        mine = self.me.cmdline()
         while self.running:
             total = own = self.me.memory_info().rss
             for proc in self.me.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
+                    # A child caught between (v)fork and exec still runs our program in our
+                    # memory: its RSS is ours counted twice (a spare renderer being started).
+                    if proc.cmdline() == mine:
+                        continue
                     total += proc.memory_info().rss
             self.peak = max(self.peak, total)
             self.peak_self = max(self.peak_self, own)
