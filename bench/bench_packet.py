@@ -4,7 +4,7 @@ A synthetic trip: half the participants with a 1–2 page Japanese-text PDF, hal
 photo (3000×4000 JPEG of 2–5 MB sent through intake's normalisation), all stored encrypted in
 the vault. The build runs in a child process (`build_packet`, the function the task uses) so its
 peak RSS is measured as the largest sum, sampled every 10 ms, of its RSS and its children's
-(the WeasyPrint renders and qpdf run alongside it).
+(the spare WeasyPrint renderer runs alongside it).
 
 Baseline: the same stored documents decrypted to files, photos wrapped into one-page PDFs by
 img2pdf, concatenated by `qpdf --empty --pages ... -- out.pdf` (both steps timed): the
@@ -196,7 +196,7 @@ def main() -> None:
                 check=True,
             ).stdout
             measured = json.loads(out.strip().splitlines()[-1])
-            # Peak of the whole build: this process plus its render and qpdf children.
+            # Peak of the whole build: this process plus its spare renderer.
             peak = measured["peak_mb"]
             phases = measured["timings"]
             print(

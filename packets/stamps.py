@@ -1,11 +1,12 @@
-"""The stamp pages: one transparent A4 page per student, overlaid by qpdf on their pages.
+"""The stamps: one line of text over every page of a student (name, trip, validity).
 
 A stamp is one line of text (name, trip, 「本旅行期間中のみ有効（YYYY-MM-DD まで）」). WeasyPrint
 costs about 2.5 ms for every page even when it is empty, which for 320 students was a whole
-core for 1.7 s; so stamps are written here directly: one IPAex Gothic subset (fontTools, only
-the characters the stamps use) embedded once as a CID font with a ToUnicode map, so the stamp
-text stays searchable and extractable, and one short content stream per student. The pages
-themselves are written by packets.index, after the index pages, with the same font subset.
+core for 1.7 s; so stamps are written here directly: one IPAex Gothic subset (only the
+characters the index and the stamps use, packets.fontsubset) embedded once as a CID font with a
+ToUnicode map, so the stamp text stays searchable and extractable, and one short content stream
+per student. packets.index makes each into a transparent A4 Form XObject, which packets.placing
+draws over each of the student's pages.
 """
 
 from __future__ import annotations
