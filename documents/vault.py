@@ -173,6 +173,32 @@ def load(trip_id: int, name: str, *, aad: str) -> bytes:
     return decrypt(trip_id, blob, aad=aad)
 
 
+class TripReader:
+    """`load` for many files of one trip (a packet build): the data key is unwrapped once.
+
+    `load` reads the trip's key from the database and unwraps it for every file: for a packet
+    of 320 documents that was ~1 s of queries. The caller holds the key for the build's length:
+    a purge that destroys it meanwhile removes the files too, so on a missing file the caller
+    re-checks the key (`data_key`: VaultError when it is gone).
+    """
+
+    def __init__(self, trip_id: int):
+        self.trip_id = trip_id
+        self._aead = AESGCM(data_key(trip_id))
+
+    def load(self, name: str, *, aad: str) -> bytes:
+        with storage().open(name, "rb") as handle:
+            blob = handle.read()
+        if blob[:1] != FORMAT_VERSION:
+            raise VaultError("unknown vault file format")
+        view = memoryview(blob)  # no copy of a 5 MB ciphertext to slice off the nonce
+        nonce, ciphertext = view[1 : 1 + NONCE_BYTES], view[1 + NONCE_BYTES :]
+        try:
+            return self._aead.decrypt(nonce, ciphertext, aad.encode())
+        except InvalidTag as exc:
+            raise VaultError("the file was altered or belongs to another object") from exc
+
+
 def remove(name: str) -> None:
     """Delete one vault file; missing files are fine (deletion is retried and reconciled)."""
     if name:

@@ -5,28 +5,26 @@ The shape of the work (docs/packets.md, with figures):
 - phase front: the cover comes from the vault cache, or is laid out by WeasyPrint in a child
   process (the worker's spare renderer) on the other core while this process draws the roster
   index and the stamp pages directly (packets.index: one font subset, no HTML);
-- phase placing: documents are placed on A4 in chunks written to the build's private folder, so
-  at most one chunk's decrypted documents are in memory at a time; PDFs are placed as Form
-  XObjects (vector text stays text), photos are the stored JPEG passed through;
-- phase join: qpdf joins cover, index and chunks, overlays each student's stamp on their pages
-  and encrypts (AES-256) when a password is given, streaming from disk with flat memory.
-The folder (plaintext pages) is always removed; the caller stores the result in the vault.
+- phase placing: documents are decrypted (photos beyond a memory budget spooled to the build's
+  private folder, in the file that becomes the packet document) and placed on A4 pages of the
+  packet itself, each with its student's stamp (a Form XObject) and its page number; PDFs are
+  placed as Form XObjects (vector text stays text), photos are the stored JPEG passed through
+  (packets.placing); the index and stamps are drawn in between (packets.index);
+- phase join: the cover page is put first and the packet is written by one save (pikepdf),
+  encrypted (AES-256) when a password is given, its documents' streams copied as they are.
+The folder (plaintext) is always removed; the caller stores the result in the vault.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import os
+import secrets
 import shutil
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from django.conf import settings
 
 from documents.models import Document, DocumentKind
 from documents.services import documents_for_packet
@@ -34,9 +32,9 @@ from trips.models import Participant, ParticipantState, Trip
 
 from . import frontmatter, work
 from .errors import BuildError
-from .index import index_pages, write_index_and_stamps
+from .index import draw_index_and_stamps, index_pages
 from .models import BuildPhase
-from .placing import A4, PRINT_DPI, place_documents
+from .placing import A4, PRINT_DPI, place_documents, prepare_documents
 
 log = logging.getLogger(__name__)
 
@@ -122,14 +120,7 @@ def participants_in_scope(trip: Trip, group_name: str = ""):
     queryset = Participant.objects.filter(trip=trip).select_related("student")
     if group_name:
         queryset = queryset.filter(group_name=group_name)
-    return queryset.order_by(
-        "student__grade", "student__class_name", "student__number", "student__student_number"
-    )
-
-
-def accepted_documents(trip: Trip, group_name: str = ""):
-    """Accepted documents with a file, in roster order (the documents app's own query)."""
-    return documents_for_packet(trip, group_name or None)
+    return queryset.in_roster_order()
 
 
 def fingerprint(participants: list[Participant], documents: list[Document]) -> str:
@@ -152,7 +143,7 @@ def current_fingerprint(trip: Trip, group_name: str = "") -> str:
         .only("pk", "state", "group_name", "student_id")
     )
     documents = list(
-        accepted_documents(trip, group_name)
+        documents_for_packet(trip, group_name or None)
         .select_related(None)
         .only("pk", "participant_id", "sha256", "storage_name", "kind")
     )
@@ -166,7 +157,7 @@ def _grade_class(student) -> str:
 def plan_packet(trip: Trip, group_name: str = "") -> Plan:
     """Roster rows with their documents and page numbers, from the database only."""
     participants = list(participants_in_scope(trip, group_name))
-    documents = list(accepted_documents(trip, group_name))
+    documents = list(documents_for_packet(trip, group_name or None))
     by_participant: dict[int, list[Document]] = {}
     for document in documents:
         by_participant.setdefault(document.participant_id, []).append(document)
@@ -237,40 +228,60 @@ def build_packet(
     `progress(phase, done, total)` is called as the build moves: one step for the front matter,
     one per document placed, one for the join, one left for the caller's storing (BuildPhase).
     """
+    import pikepdf  # noqa: PLC0415 (PDF libraries load in the worker, at warm_up, never in the web process)
+
     plan = plan_packet(trip, group_name or "")
     total = plan.documents + 3
     report = progress or (lambda phase, done, total: None)
     tmp = work.new_build_dir(trip.pk)
     timings: dict[str, float] = {}
+    prepared = pdf = cover_pdf = None
     try:
         report(BuildPhase.FRONT, 0, total)
         started = time.perf_counter()
-        # The cover renders in a child process (unless cached) while this one draws the index
-        # and stamps and places the documents: two cores, two jobs.
+        # The cover renders in a child process (unless cached) while this one decrypts, draws
+        # the index and stamps and places the documents: two cores, two jobs.
         cover = frontmatter.Cover(plan, tmp)
         try:
-            front_path = tmp / "index-and-stamps.pdf"
-            drawn = write_index_and_stamps(plan, frontmatter.font_path(), front_path)
-            timings["stamps"] = drawn.stamp_seconds
-            timings["front"] = time.perf_counter() - started - drawn.stamp_seconds
-            report(BuildPhase.PLACING, 1, total)
+            timings["front"] = time.perf_counter() - started
             started = time.perf_counter()
-            chunks = place_documents(
-                plan, tmp, lambda done: report(BuildPhase.PLACING, 1 + done, total)
+            report(BuildPhase.PLACING, 1, total)
+            # Progress: half a step per document decrypted, half per document placed.
+            prepared = prepare_documents(
+                plan, tmp, lambda done: report(BuildPhase.PLACING, 1 + done // 2, total)
             )
+            pdf = prepared.open_packet()
             timings["placing"] = time.perf_counter() - started
+            started = time.perf_counter()
+            drawn = draw_index_and_stamps(plan, frontmatter.font_path(), pdf)
+            timings["stamps"] = drawn.stamp_seconds
+            timings["front"] += time.perf_counter() - started - drawn.stamp_seconds
+            started = time.perf_counter()
+            half = plan.documents // 2
+            version = place_documents(
+                plan,
+                pdf,
+                prepared,
+                drawn.stamps,
+                lambda done: report(BuildPhase.PLACING, 1 + half + (done + 1) // 2, total),
+            )
+            timings["placing"] += time.perf_counter() - started
             timings["front"] += cover.wait(timeout=FRONT_MATTER_TIMEOUT)
         finally:
             cover.stop()
         report(BuildPhase.JOIN, plan.documents + 1, total)
         started = time.perf_counter()
+        cover_pdf = pikepdf.open(cover.path)
+        pdf.pages.insert(0, cover_pdf.pages[0])
         output = tmp / "packet.pdf"
-        _assemble(plan, cover.path, drawn.index_pages, front_path, chunks, output, password, tmp)
+        _save(pdf, output, password, version=max(version, cover_pdf.pdf_version))
         timings["join"] = time.perf_counter() - started
-        # Not earlier: its start (Python and WeasyPrint loading) would compete with the join.
+        # Not earlier: its start (Python and WeasyPrint loading) would compete with the save.
         frontmatter.replace_spare()
-        # Plaintext pages go as soon as the packet exists (the dir itself goes on cleanup).
-        for path in [*chunks, cover.path, front_path]:
+        # Plaintext goes as soon as the packet exists (the dir itself goes on cleanup).
+        pdf.close()
+        cover_pdf.close()
+        for path in (tmp / "photos.pdf", cover.path):
             path.unlink(missing_ok=True)
         report(BuildPhase.STORING, plan.documents + 2, total)
         return BuiltPacket(
@@ -284,78 +295,46 @@ def build_packet(
             _tmpdir=tmp,
         )
     except BaseException:
+        for opened in (pdf, cover_pdf, prepared):
+            if opened is not None:
+                opened.close()
         shutil.rmtree(tmp, ignore_errors=True)
         frontmatter.replace_spare()  # the next build still finds one ready
         raise
 
 
-# --- Joining -------------------------------------------------------------------------------
+# --- Saving --------------------------------------------------------------------------------
 
 
-def _assemble(
-    plan: Plan,
-    cover: Path,
-    index_pages: int,
-    front: Path,
-    chunks: list[Path],
-    output: Path,
-    password: str | None,
-    tmp: Path,
-) -> None:
-    """Join with qpdf: cover, index pages, then chunks; overlay stamps; encrypt if asked.
+def _save(pdf, output: Path, password: str | None, *, version: str) -> None:
+    """Write the packet once: streams copied as they are, AES-256 if a password is given.
 
-    `front` holds the index pages and then the stamp pages (one font subset for both).
+    The documents' streams are copied from their files without decoding (they are compressed
+    already); only our own small streams (index, stamps, placement) are compressed.
     """
-    pages = [{"file": str(cover), "range": "1"}, {"file": str(front), "range": f"1-{index_pages}"}]
-    pages += [{"file": str(chunk), "range": "1-z"} for chunk in chunks]
-    # decodeLevel none: streams are copied, never inflated and deflated again (the chunks and
-    # the documents are compressed already); the output is the same size.
-    job: dict = {
-        "empty": "",
-        "outputFile": str(output),
-        "pages": pages,
-        "decodeLevel": "none",
-    }
-    stamped = plan.stamped_rows
-    if stamped:
-        to_ranges, from_pages = [], []
-        for row in stamped:
-            to_ranges.append(f"{row.start_page}-{row.end_page}")
-            from_pages += [str(index_pages + row.stamp_index)] * row.page_count
-        job["overlay"] = {
-            "file": str(front),
-            "to": ",".join(to_ranges),
-            "from": ",".join(from_pages),
-        }
+    import pikepdf  # noqa: PLC0415 (PDF libraries load in the worker, at warm_up, never in the web process)
+
+    encryption = None
     if password:
         # AES-256 (R6). The owner password is random: nobody needs to lift restrictions.
-        import secrets
-
-        job["encrypt"] = {
-            "userPassword": password,
-            "ownerPassword": secrets.token_urlsafe(24),
-            "256bit": {},
-        }
-    # A job file (0600, in the private dir) keeps the password off the process list and out of
-    # qpdf's option parser (a password may start with "-").
-    job_file = tmp / "qpdf-job.json"
-    fd = os.open(job_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(job, handle)
-    try:
-        result = subprocess.run(
-            [settings.QPDF_PATH, f"--job-json-file={job_file}"],
-            capture_output=True,
-            timeout=FRONT_MATTER_TIMEOUT,
-            check=False,
+        encryption = pikepdf.Encryption(
+            user=password, owner=secrets.token_urlsafe(24), R=6, aes=True, metadata=True
         )
-    finally:
-        job_file.unlink(missing_ok=True)
-    # 3 means "succeeded with warnings" (e.g. a slightly damaged source page that qpdf fixed).
-    if result.returncode not in (0, 3) or not output.exists():
+    # pikepdf refuses a decode level with encryption: an encrypted packet is written with
+    # qpdf's default (flate streams re-deflated, JPEGs untouched), a little slower.
+    decode = {} if encryption else {"stream_decode_level": pikepdf.StreamDecodeLevel.none}
+    try:
+        pdf.save(
+            output,
+            compress_streams=True,
+            min_version=version,
+            encryption=encryption or False,
+            **decode,
+        )
+    except (pikepdf.PdfError, OSError) as exc:
         # qpdf's message names only our temp files and PDF structure, never content.
-        log.warning("qpdf join failed (%s): %s", result.returncode, result.stderr[-500:])
-        raise BuildError("join_failed")
+        log.warning("saving the packet failed: %s", str(exc)[-500:])
+        raise BuildError("join_failed") from exc
 
 
 __all__ = [

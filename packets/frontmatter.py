@@ -27,13 +27,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 from documents import vault
 from schools.people import display_name
 
 from .errors import BuildError
+from .fontsubset import face
 from .models import CachedCover
 
 log = logging.getLogger(__name__)
@@ -48,10 +49,6 @@ def font_path() -> str:
     return settings.PACKET_FONT_PATH
 
 
-def organiser_name(trip) -> str:
-    return display_name(trip.organiser)
-
-
 def cover_html(plan) -> str:
     """HTML of the cover. Autoescaped: names are text, never markup."""
     trip = plan.trip
@@ -60,7 +57,7 @@ def cover_html(plan) -> str:
         "trip": trip,
         "school": trip.school,
         "group_name": plan.group_name,
-        "organiser": organiser_name(trip),
+        "organiser": display_name(trip.organiser),
         "accompanying": [display_name(u) for u in trip.accompanying.all()],
         "participant_count": len(rows),
         "document_count": sum(1 for row in rows if row.items),
@@ -175,7 +172,7 @@ _spare_wanted = False
 
 def _spawn_renderer() -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "packets.render_html"],
+        [sys.executable, "-m", "packets.render_html", FONT_URL, font_path()],
         cwd=settings.BASE_DIR,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -218,14 +215,17 @@ def _take_spare() -> subprocess.Popen | None:
 def warm_up() -> None:
     """Load what every build needs once, at worker start (no build pays these imports).
 
-    pikepdf, Pillow and fontTools load here; WeasyPrint loads in a spare renderer kept ready
-    (it leaves when this process does: its stdin closes).
+    pikepdf, Pillow, the template engine and the font load here; WeasyPrint loads in a spare
+    renderer kept ready (it leaves when this process does: its stdin closes).
     """
     global _spare_wanted
-    import pikepdf  # noqa: F401
-    from fontTools import subset  # noqa: F401
-    from fontTools.ttLib import TTFont  # noqa: F401
-    from PIL import Image  # noqa: F401
+    import pikepdf  # noqa: F401, PLC0415 (warm_up: loading it here is the point)
+    from PIL import Image  # noqa: F401, PLC0415 (warm_up: loading it here is the point)
+
+    # The first template of a process sets up the engine, which imports every app's template
+    # tags (the packet panel's pull in views, Redis...): ~0.3 s that no build should pay.
+    get_template("packets/pdf/cover.html")
+    face(font_path())  # the font read and its glyph table indexed once (packets.fontsubset)
 
     _spare_wanted = True
     _keep_spare()

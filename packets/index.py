@@ -4,8 +4,8 @@ An HTML table through WeasyPrint cost ~13 ms a row (320 rows: 4–7 s, the bulk 
 index has a fixed grid (ROWS_PER_INDEX_PAGE rows of 7 mm, fixed column widths, one line of text a
 cell, cut with "…" when too long), so it is drawn here the way the stamps are: one fontTools
 subset of IPAex Gothic with a ToUnicode map (the text stays searchable), embedded once for the
-index pages and the stamp pages together (`index_and_stamps.pdf`: the index pages first, then
-one stamp page per student, which qpdf overlays on their pages). The same columns, shading and
+index pages and the stamps together: the index pages go straight into the packet, each stamp is
+a Form XObject drawn over its student's pages (packets.placing). The same columns, shading and
 page numbers as the former template.
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from .stamps import A4, MM, Font, stamp_content, stamp_text
 
@@ -119,13 +118,18 @@ def index_page_content(
 
 @dataclass
 class Drawn:
-    index_pages: int  # stamp k (1-based) is page index_pages + k of the file
-    stamp_seconds: float  # of the whole drawing, the part spent on the stamp pages
+    index_pages: int  # pages added to the packet
+    stamps: list  # one stamp Form XObject per stamped row, in order
+    stamp_seconds: float  # of the whole drawing, the part spent on the stamps
 
 
-def write_index_and_stamps(plan, font_path: str, output: Path, *, first_page: int = 2) -> Drawn:
-    """Index pages (numbered from `first_page`), then one stamp page per stamped row."""
-    import pikepdf
+def draw_index_and_stamps(plan, font_path: str, pdf, *, first_page: int = 2) -> Drawn:
+    """Index pages appended to `pdf` (numbered from `first_page`), and the stamps.
+
+    A stamp is a transparent A4 Form XObject drawn over each of its student's pages (what
+    qpdf's overlay of a stamp page made before); index and stamps share one font subset.
+    """
+    import pikepdf  # noqa: PLC0415 (PDF libraries load in the worker, at warm_up, never in the web process)
 
     pages = index_pages(plan.rows)
     title = _title(plan.group_name)
@@ -135,20 +139,23 @@ def write_index_and_stamps(plan, font_path: str, output: Path, *, first_page: in
     text += ["".join(_cells(row)) for row in plan.rows]
     text += [bold + rest for bold, rest in stamps]
     font = Font(font_path, "".join(text))
-    pdf = pikepdf.new()
     resources = pdf.make_indirect(
         pikepdf.Dictionary(Font=pikepdf.Dictionary(PkJ=font.pdf_object(pdf)))
     )
-
-    def add(content: bytes) -> None:
+    for number, rows in enumerate(pages, start=first_page):
         page = pdf.add_blank_page(page_size=A4)
         page.obj.Resources = resources
-        page.obj.Contents = pikepdf.Stream(pdf, content)
-
-    for number, rows in enumerate(pages, start=first_page):
-        add(index_page_content(font, rows, title=title, trip_title=plan.trip.title, number=number))
+        content = index_page_content(
+            font, rows, title=title, trip_title=plan.trip.title, number=number
+        )
+        page.obj.Contents = pdf.make_indirect(pikepdf.Stream(pdf, content))
     started = time.perf_counter()
+    forms = []
     for bold, rest in stamps:
-        add(stamp_content(font, bold, rest))
-    pdf.save(output)
-    return Drawn(index_pages=len(pages), stamp_seconds=time.perf_counter() - started)
+        form = pikepdf.Stream(pdf, stamp_content(font, bold, rest))
+        form.Type = pikepdf.Name.XObject
+        form.Subtype = pikepdf.Name.Form
+        form.BBox = pikepdf.Array([0, 0, A4[0], A4[1]])
+        form.Resources = resources
+        forms.append(pdf.make_indirect(form))
+    return Drawn(index_pages=len(pages), stamps=forms, stamp_seconds=time.perf_counter() - started)

@@ -1,15 +1,26 @@
-"""Placing documents on A4 pages, in chunks saved to the build's private temp dir.
+"""Placing documents on A4 pages of the packet itself, written by one save.
 
 PDF pages become Form XObjects scaled into the content box (vector: their text stays text);
 photos are the stored JPEG passed through untouched when intake already brought them to print
-resolution. The top strip is left for the stamp, the bottom one for the page number. At most
-one chunk's decrypted documents are in memory at a time.
+resolution. The top strip is left for the stamp, the bottom one for the page number.
+
+Two steps. `prepare_documents` decrypts the documents in order: photos (the bulk of a packet's
+bytes) are kept in memory up to IN_MEMORY_BYTES in all (a 40-student trip entirely: nothing is
+written but the packet), beyond that their JPEG is appended to a spool file in the build's
+private folder, written as a PDF of image objects (`_PhotoSpool`). That file, opened, is the
+packet document: `place_documents` adds the pages to it, and the spooled photos are its own
+objects, which qpdf reads from the file only when the packet is saved, so memory stays bounded
+whatever the trip's size. (A photo copied in from another file would be read into memory at
+once: pikepdf copies foreign streams immediately; PDFs are copied that way, and are small.)
+The packet is written once, by one save (packets.builder): no chunk files, no second pass.
 """
 
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from documents import vault
@@ -27,8 +38,10 @@ CONTENT_BOX = (SIDE_MARGIN, BOTTOM_STRIP, A4[0] - SIDE_MARGIN, A4[1] - TOP_STRIP
 # than DOWNSCALE_SLACK times larger than needed is downscaled here (intake normally did it).
 PRINT_DPI = 200
 DOWNSCALE_SLACK = 1.25
-# Pages per temporary chunk: bounds how many decrypted documents are held at once.
-CHUNK_PAGES = 16
+PHOTO_NAME = "/PkIm"
+# Decrypted documents held in memory until the save, in all; the rest waits on disk.
+IN_MEMORY_BYTES = 64 * 2**20
+STAMP_NAME = "/PkStamp"
 
 
 def _page_number_stream(number: int) -> bytes:
@@ -41,103 +54,195 @@ def _page_number_stream(number: int) -> bytes:
     return f"q BT /PkHelv {size} Tf {x:.2f} {y:.2f} Td ({text}) Tj ET Q".encode()
 
 
-class _Chunk:
-    """Pages of up to CHUNK_PAGES, saved to disk and dropped from memory when full."""
+class _PhotoSpool:
+    """The photos' JPEG streams appended to one file, written as a PDF of image objects.
 
-    def __init__(self, tmp: Path):
-        import pikepdf
+    That file, opened, becomes the packet document itself (`Prepared.open_packet`): the photos
+    are its own objects, read from the file by qpdf only when the packet is saved.
+    """
 
-        self.tmp = tmp
-        self.paths: list[Path] = []
-        self._pikepdf = pikepdf
-        self._open()
+    def __init__(self, path: Path):
+        self.path = path
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self.file = os.fdopen(fd, "wb")
+        self.file.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+        self.offsets: list[int] = []
 
-    def _open(self) -> None:
-        pikepdf = self._pikepdf
-        self.pdf = pikepdf.new()
-        self.sources: list = []
-        self.font = self.pdf.make_indirect(
-            pikepdf.Dictionary(
-                Type=pikepdf.Name.Font,
-                Subtype=pikepdf.Name.Type1,
-                BaseFont=pikepdf.Name.Helvetica,
-                Encoding=pikepdf.Name.WinAnsiEncoding,
-            )
+    def add(self, data: bytes, width: int, height: int, colour: str) -> int:
+        """Append one JPEG image object; its object number in the spool."""
+        number = len(self.offsets) + 1
+        self.offsets.append(self.file.tell())
+        self.file.write(
+            f"{number} 0 obj\n<< /Type /XObject /Subtype /Image /Width {width} "
+            f"/Height {height} /ColorSpace /{colour} /BitsPerComponent 8 /Filter /DCTDecode "
+            f"/Length {len(data)} >>\nstream\n".encode()
         )
+        self.file.write(data)
+        self.file.write(b"\nendstream\nendobj\n")
+        return number
 
-    def new_page(self, number: int):
-        page = self.pdf.add_blank_page(page_size=A4)
-        page.add_resource(self.font, self._pikepdf.Name.Font, "/PkHelv", replace_existing=True)
-        return page
+    def finish(self):
+        """Close the file (catalog, xref, trailer) and open it as a PDF with no pages yet."""
+        import pikepdf  # noqa: PLC0415 (PDF libraries load in the worker, at warm_up, never in the web process)
 
-    def finish_page(self, page, number: int) -> None:
-        page.contents_add(self._pikepdf.Stream(self.pdf, _page_number_stream(number)))
-
-    def maybe_flush(self) -> None:
-        if len(self.pdf.pages) >= CHUNK_PAGES:
-            self.flush()
-
-    def flush(self) -> None:
-        if len(self.pdf.pages):
-            path = self.tmp / f"chunk-{len(self.paths):04d}.pdf"
-            # Streams are copied as they are: no decoding and recompressing (qpdf's default
-            # would inflate and deflate every document's fonts and content streams, twice).
-            self.pdf.save(
-                path,
-                compress_streams=False,
-                stream_decode_level=self._pikepdf.StreamDecodeLevel.none,
-            )
-            self.paths.append(path)
-        for source in self.sources:
-            source.close()
-        self.pdf.close()
-        self._open()
+        catalog = len(self.offsets) + 1
+        pages = catalog + 1
+        for number, body in (
+            (catalog, f"<< /Type /Catalog /Pages {pages} 0 R >>"),
+            (pages, "<< /Type /Pages /Kids [] /Count 0 >>"),
+        ):
+            self.offsets.append(self.file.tell())
+            self.file.write(f"{number} 0 obj\n{body}\nendobj\n".encode())
+        xref = self.file.tell()
+        lines = [f"xref\n0 {len(self.offsets) + 1}\n", "0000000000 65535 f \n"]
+        lines += [f"{offset:010d} 00000 n \n" for offset in self.offsets]
+        lines.append(f"trailer\n<< /Size {len(self.offsets) + 1} /Root {catalog} 0 R >>\n")
+        lines.append(f"startxref\n{xref}\n%%EOF\n")
+        self.file.write("".join(lines).encode())
+        self.file.close()
+        return pikepdf.open(self.path, access_mode=pikepdf.AccessMode.stream)
 
 
-def place_documents(plan, tmp: Path, progress: Callable[[int], None]) -> list[Path]:
-    """Decrypt and place every document of the plan; returns the chunk files in order.
+@dataclass
+class _Photo:
+    width: int
+    height: int
+    colour: str
+    data: bytes | None  # in memory, or
+    number: int | None  # its object in the spool (the packet's own file)
+
+
+@dataclass
+class Prepared:
+    """The documents decrypted, in plan order: PDF bytes, photos in memory or in the spool."""
+
+    spool: _PhotoSpool
+    documents: list = field(default_factory=list)  # bytes (a PDF) or _Photo
+    held: int = 0  # bytes of photos kept in memory
+
+    def keep(self, size: int) -> bool:
+        """Whether a photo of `size` bytes stays in memory (else it goes to the spool)."""
+        if self.held + size > IN_MEMORY_BYTES:
+            return False
+        self.held += size
+        return True
+
+    def open_packet(self):
+        """The packet document: the spool file opened, its photos its own objects.
+
+        Own objects are read from the file only when the packet is saved; a photo copied in
+        from another PDF would be read into memory at once (pikepdf copies foreign streams
+        immediately).
+        """
+        return self.spool.finish()
+
+    def close(self) -> None:
+        self.spool.file.close()
+
+
+def prepare_documents(plan, tmp: Path, progress: Callable[[int], None]) -> Prepared:
+    """Decrypt every document of the plan; photos beyond IN_MEMORY_BYTES go to the spool.
 
     `progress(done)` after each document.
     """
-    import pikepdf
-
-    chunk = _Chunk(tmp)
+    reader = vault.TripReader(plan.trip.pk)  # the trip's key unwrapped once, not per document
+    prepared = Prepared(spool=_PhotoSpool(tmp / "photos.pdf"))
     done = 0
-    for row in plan.stamped_rows:
+    try:
+        for row in plan.stamped_rows:
+            for item in row.items:
+                try:
+                    data = reader.load(item.storage_name, aad=item.aad)
+                except OSError:
+                    vault.data_key(plan.trip.pk)  # VaultError if the purge destroyed the key
+                    raise
+                if data.startswith(b"%PDF"):
+                    prepared.documents.append(data)
+                else:
+                    prepared.documents.append(_prepare_photo(prepared, data))
+                del data
+                done += 1
+                progress(done)
+    except BaseException:
+        prepared.close()
+        raise
+    return prepared
+
+
+def place_documents(
+    plan, pdf, prepared: Prepared, stamps: list, progress: Callable[[int], None]
+) -> str:
+    """Place the prepared documents on new pages at the end of `pdf`; the highest PDF version.
+
+    `stamps[k]` is the stamp Form XObject of the k-th stamped row (in `pdf`). `progress(done)`
+    after each document.
+    """
+    import pikepdf  # noqa: PLC0415 (PDF libraries load in the worker, at warm_up, never in the web process)
+
+    version = "1.3"
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.Type1,
+            BaseFont=pikepdf.Name.Helvetica,
+            Encoding=pikepdf.Name.WinAnsiEncoding,
+        )
+    )
+    documents = iter(prepared.documents)
+    done = 0
+    for row, stamp in zip(plan.stamped_rows, stamps, strict=True):
         number = row.start_page
         for item in row.items:
-            data = vault.load(plan.trip.pk, item.storage_name, aad=item.aad)
-            if data.startswith(b"%PDF"):
+            document = next(documents)
+            if isinstance(document, bytes):
                 try:
-                    source = pikepdf.open(io.BytesIO(data))
+                    source = pikepdf.open(io.BytesIO(document))
                 except pikepdf.PdfError as exc:
                     raise BuildError("document_unreadable") from exc
-                if len(source.pages) != item.pages:
-                    raise BuildError("page_count_mismatch")
-                # The source stays open until its chunk is saved (its streams are copied then).
-                chunk.sources.append(source)
-                for source_page in source.pages:
-                    page = chunk.new_page(number)
-                    page.add_overlay(source_page, pikepdf.Rectangle(*CONTENT_BOX))
-                    chunk.finish_page(page, number)
-                    number += 1
+                # Copied into the packet as it is placed (pikepdf copies at once): the source
+                # can go right after.
+                with source:
+                    version = max(version, source.pdf_version)
+                    if len(source.pages) != item.pages:
+                        raise BuildError("page_count_mismatch")
+                    for source_page in source.pages:
+                        page = _new_page(pdf, font, stamp)
+                        page.add_overlay(source_page, pikepdf.Rectangle(*CONTENT_BOX))
+                        _finish_page(pdf, page, number)
+                        number += 1
             else:
-                page = chunk.new_page(number)
-                _place_photo(chunk.pdf, page, data)
-                chunk.finish_page(page, number)
+                page = _new_page(pdf, font, stamp)
+                _place_photo(pdf, page, document)
+                _finish_page(pdf, page, number)
                 number += 1
-            del data
             done += 1
             progress(done)
-            chunk.maybe_flush()
-    chunk.flush()
-    return chunk.paths
+    prepared.documents.clear()
+    return version
 
 
-def _place_photo(pdf, page, data: bytes) -> None:
-    """Put a photo on the page at most at PRINT_DPI size, its JPEG bytes untouched if possible."""
-    import pikepdf
-    from PIL import Image
+def _new_page(pdf, font, stamp):
+    import pikepdf  # noqa: PLC0415 (PDF libraries load in the worker, at warm_up, never in the web process)
+
+    page = pdf.add_blank_page(page_size=A4)
+    page.obj.Resources = pikepdf.Dictionary(
+        Font=pikepdf.Dictionary(PkHelv=font),
+        XObject=pikepdf.Dictionary({STAMP_NAME: stamp}),
+    )
+    return page
+
+
+def _finish_page(pdf, page, number: int) -> None:
+    """The page number, then the student's stamp over everything (as qpdf's overlay did)."""
+    import pikepdf  # noqa: PLC0415 (PDF libraries load in the worker, at warm_up, never in the web process)
+
+    page.contents_add(pikepdf.Stream(pdf, _page_number_stream(number)))
+    page.contents_add(pikepdf.Stream(pdf, f"q {STAMP_NAME} Do Q".encode()))
+
+
+def _prepare_photo(prepared: Prepared, data: bytes) -> _Photo:
+    """The photo's JPEG untouched if possible (else downscaled once), in memory or spooled."""
+    from PIL import Image  # noqa: PLC0415 (PDF libraries load in the worker, at warm_up, never in the web process)
 
     try:
         image = Image.open(io.BytesIO(data), formats=["JPEG", "PNG"])
@@ -152,28 +257,46 @@ def _place_photo(pdf, page, data: bytes) -> None:
     if mode not in {("JPEG", "RGB"), ("JPEG", "L")} or fit * DOWNSCALE_SLACK < 1:
         data, width, height = _reencode(image, fit)
         mode = ("JPEG", "RGB")
-    colour = pikepdf.Name.DeviceGray if mode[1] == "L" else pikepdf.Name.DeviceRGB
-    xobject = pikepdf.Stream(pdf, data)
-    xobject.Type = pikepdf.Name.XObject
-    xobject.Subtype = pikepdf.Name.Image
-    xobject.Width, xobject.Height = width, height
-    xobject.ColorSpace = colour
-    xobject.BitsPerComponent = 8
-    xobject.Filter = pikepdf.Name.DCTDecode
+    colour = "DeviceGray" if mode[1] == "L" else "DeviceRGB"
+    if prepared.keep(len(data)):
+        return _Photo(width, height, colour, data=data, number=None)
+    return _Photo(
+        width, height, colour, data=None, number=prepared.spool.add(data, width, height, colour)
+    )
+
+
+def _place_photo(pdf, page, photo: _Photo) -> None:
+    """Put a photo on the page at most at PRINT_DPI size (never larger)."""
+    import pikepdf  # noqa: PLC0415 (PDF libraries load in the worker, at warm_up, never in the web process)
+
+    if photo.number is not None:
+        xobject = pdf.get_object(photo.number, 0)  # in the packet's own file
+    else:
+        xobject = pikepdf.Stream(pdf, photo.data)
+        xobject.Type = pikepdf.Name.XObject
+        xobject.Subtype = pikepdf.Name.Image
+        xobject.Width, xobject.Height = photo.width, photo.height
+        xobject.ColorSpace = pikepdf.Name("/" + photo.colour)
+        xobject.BitsPerComponent = 8
+        xobject.Filter = pikepdf.Name.DCTDecode
+        xobject = pdf.make_indirect(xobject)
+        photo.data = None
+    page.obj.Resources.XObject[PHOTO_NAME] = xobject
+    box_w = CONTENT_BOX[2] - CONTENT_BOX[0]
+    box_h = CONTENT_BOX[3] - CONTENT_BOX[1]
     # Shown at PRINT_DPI when it fits (never larger), shrunk to the content box otherwise.
-    natural_w, natural_h = width / PRINT_DPI * 72, height / PRINT_DPI * 72
+    natural_w, natural_h = photo.width / PRINT_DPI * 72, photo.height / PRINT_DPI * 72
     scale = min(1.0, box_w / natural_w, box_h / natural_h)
     shown_w, shown_h = natural_w * scale, natural_h * scale
     x = CONTENT_BOX[0] + (box_w - shown_w) / 2
     y = CONTENT_BOX[1] + (box_h - shown_h) / 2
-    name = page.add_resource(xobject, pikepdf.Name.XObject, prefix="Im")
-    content = f"q {shown_w:.3f} 0 0 {shown_h:.3f} {x:.3f} {y:.3f} cm {name} Do Q"
+    content = f"q {shown_w:.3f} 0 0 {shown_h:.3f} {x:.3f} {y:.3f} cm {PHOTO_NAME} Do Q"
     page.contents_add(pikepdf.Stream(pdf, content.encode()))
 
 
 def _reencode(image, fit: float) -> tuple[bytes, int, int]:
     """Downscale to PRINT_DPI and re-encode: only for photos intake did not normalise."""
-    from PIL import Image, ImageOps
+    from PIL import Image, ImageOps  # noqa: PLC0415 (PDF libraries load in the worker, at warm_up, never in the web process)
 
     target = (max(1, int(image.width * min(fit, 1))), max(1, int(image.height * min(fit, 1))))
     if image.format == "JPEG":

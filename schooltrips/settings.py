@@ -98,12 +98,11 @@ else:
             "VAULT_KEYS (or VAULT_KEYS_FILE) is required when DJANGO_DEBUG=0"
         )
 
-# Files pages of a build are drawn with (embedded and subset in every packet), and the qpdf that
-# joins them; Debian's packages by default (fonts-ipaexfont-gothic, qpdf).
+# The font packets are drawn with (embedded and subset in every packet): Debian's
+# fonts-ipaexfont-gothic by default.
 PACKET_FONT_PATH = os.environ.get(
     "PACKET_FONT_PATH", "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
 )
-QPDF_PATH = os.environ.get("QPDF_PATH", "qpdf")
 # Reconciliation leaves vault files without a row alone until they are this old: an upload or
 # build may have written its file and not yet committed its row (retention/files.py).
 RETENTION_ORPHAN_SAFETY_AGE = datetime.timedelta(hours=6)

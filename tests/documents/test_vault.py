@@ -73,3 +73,20 @@ def test_a_missing_master_key_is_a_clear_error(trip, settings):
     settings.VAULT_KEYS = f"other:{_key()}"
     with pytest.raises(vault.VaultError):
         vault.load(trip.pk, name, aad="a")
+
+
+def test_a_trip_reader_loads_many_files_with_one_key_lookup(trip, django_assert_num_queries):
+    names = [vault.store(trip.pk, f"file {i}".encode(), aad=f"document:{i}") for i in range(5)]
+    with django_assert_num_queries(1):  # the key, once
+        reader = vault.TripReader(trip.pk)
+        loaded = [reader.load(name, aad=f"document:{i}") for i, name in enumerate(names)]
+    assert loaded == [f"file {i}".encode() for i in range(5)]
+    with pytest.raises(vault.VaultError):
+        reader.load(names[0], aad="document:1")  # another object's file
+
+
+def test_a_trip_reader_needs_the_key(trip):
+    vault.store(trip.pk, b"content", aad="document:1")
+    vault.destroy_data_key(trip.pk)
+    with pytest.raises(vault.VaultError):
+        vault.TripReader(trip.pk)

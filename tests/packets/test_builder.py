@@ -11,7 +11,9 @@ import pypdf
 import pytest
 from django.utils import timezone
 
+from packets import placing
 from packets.builder import A4, PRINT_DPI, BuildError, build_packet, plan_packet
+from packets.placing import PHOTO_NAME
 from tests.packets import samples
 
 pytestmark = pytest.mark.slow
@@ -227,3 +229,42 @@ def test_a_long_index_is_numbered_right_across_its_pages(school, teacher):
     row = next(line for line in texts[index_pages].splitlines() if "最後 の人" in line)
     assert row.split()[-1] == str(plan.front_pages + 1)
     assert "最後 の人" in texts[-1]
+
+
+def test_photos_beyond_the_memory_budget_come_from_the_spool_unchanged(
+    packet_trip, monkeypatch, tmp_path
+):
+    # Budget 0: every photo goes to the spool file that becomes the packet document.
+    monkeypatch.setattr(placing, "IN_MEMORY_BYTES", 0)
+    with build_packet(packet_trip.trip) as built:
+        data = built.path.read_bytes()
+        assert not (built.path.parent / "photos.pdf").exists()  # plaintext gone with the save
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        assert len(pdf.pages) == 6
+        images = _images(pdf)
+        assert len(images) == 1 and images[0].read_raw_bytes() == packet_trip.photo_bytes
+        assert PHOTO_NAME in pdf.pages[5].Resources.XObject
+    texts = _texts(pypdf.PdfReader(io.BytesIO(data)))
+    assert "上田 三子" in texts[5] and re.search(r"(^|\n)6($|\n)", texts[5])
+    path = tmp_path / "p.pdf"
+    path.write_bytes(data)
+    result = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_index_and_stamp_font_is_one_embedded_subset_with_unicode(whole):
+    _built, data, _reader = whole
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        ours = {
+            obj.objgen: obj
+            for obj in pdf.objects
+            if isinstance(obj, pikepdf.Dictionary)
+            and obj.get("/Type") == "/Font"
+            and str(obj.get("/BaseFont", "")).startswith("/PKSTMP+")
+            and obj.get("/Subtype") == "/Type0"
+        }
+        assert len(ours) == 1  # the index and every stamp share it
+        (font,) = ours.values()
+        assert "/ToUnicode" in font
+        program = font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()
+    assert len(program) < 40_000  # a subset, not IPAex Gothic's 6 MB

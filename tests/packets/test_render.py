@@ -84,3 +84,30 @@ def test_a_warm_worker_keeps_a_spare_renderer_for_the_next_cover(packet_trip, mo
     finally:
         if frontmatter._spare is not None:
             frontmatter._kill(frontmatter._spare)
+
+
+def test_the_spare_warms_up_in_the_cover_font_and_leaves_as_soon_as_it_answers(tmp_path):
+    import json
+
+    from packets import frontmatter
+
+    process = frontmatter._spawn_renderer()
+    try:
+        assert process.args[-2:] == [frontmatter.FONT_URL, frontmatter.font_path()]
+        html = tmp_path / "cover.html"
+        html.write_text(
+            f"<style>@font-face {{ font-family: p; src: url('{frontmatter.FONT_URL}'); }}"
+            "html { font-family: p; }</style><p>医療機関・薬局の皆様へ</p>",
+            encoding="utf-8",
+        )
+        request = {
+            "resources": {frontmatter.FONT_URL: frontmatter.font_path()},
+            "html": str(html),
+            "pdf": str(tmp_path / "cover.pdf"),
+        }
+        out, _err = process.communicate(json.dumps(request).encode(), timeout=60)
+        assert process.returncode == 0
+        assert json.loads(out.decode().strip().splitlines()[-1])["pages"] == 1
+        assert (tmp_path / "cover.pdf").read_bytes().startswith(b"%PDF")
+    finally:
+        frontmatter._kill(process)
