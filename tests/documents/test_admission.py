@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.test import Client
 
 from documents import admission, intake
@@ -114,9 +115,14 @@ def test_two_concurrent_intakes_beyond_the_limit(upload_url, participant, settin
     first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
     first_csrf, second_csrf = _csrf(first, upload_url), _csrf(second, upload_url)
     answers = {}
-    thread = threading.Thread(
-        target=lambda: answers.update(first=_post_photo(first, upload_url, first_csrf))
-    )
+
+    def first_upload() -> None:
+        try:
+            answers["first"] = _post_photo(first, upload_url, first_csrf)
+        finally:
+            connections.close_all()  # the thread's own connection (PostgreSQL warns otherwise)
+
+    thread = threading.Thread(target=first_upload)
     thread.start()
     try:
         assert inside.wait(10)
