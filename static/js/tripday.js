@@ -5,17 +5,20 @@
   var input = document.getElementById("tripday-q");
   var list = document.getElementById("tripday-children");
   var count = document.getElementById("tripday-count");
-  if (input && list) {
-    input.addEventListener("input", function () {
-      var query = input.value.trim().toLowerCase();
-      var shown = 0;
-      list.querySelectorAll("li[data-search]").forEach(function (item) {
-        var match = !query || item.dataset.search.toLowerCase().indexOf(query) !== -1;
-        item.hidden = !match;
-        if (match) { shown += 1; }
-      });
-      if (count) { count.textContent = shown + " / " + list.children.length; }
+  function filter() {
+    var query = input.value.trim().toLowerCase();
+    var shown = 0;
+    list.querySelectorAll("li[data-search]").forEach(function (item) {
+      var match = !query || item.dataset.search.toLowerCase().indexOf(query) !== -1;
+      item.hidden = !match;
+      if (match) { shown += 1; }
     });
+    if (count) { count.textContent = shown + " / " + list.children.length; }
+  }
+  if (input && list) {
+    input.addEventListener("input", filter);
+    // On a slow phone the teacher may type before this script has loaded: filter what is there.
+    if (input.value.trim()) { filter(); }
   }
   var open = document.getElementById("tripday-fullscreen");
   var doc = document.getElementById("tripday-document");

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from documents import intake
 from retention.models import IncidentNote
@@ -67,7 +68,8 @@ def test_trip_day_two_taps_document_and_incident(live_server, world, size):
         card.get_by_role("link", name="当日画面を開く").click()
         # Tap 1: the search box (typing filters at once); tap 2: the child.
         page.get_by_label("名前・ふりがなで探す").fill("さとう")
-        assert page.get_by_role("link", name="鈴木 一郎").is_hidden()
+        # The filter runs on input: wait for it (is_hidden() would check only once, at once).
+        expect(page.get_by_role("link", name="鈴木 一郎")).to_be_hidden()
         page.get_by_role("link", name="佐藤 花子").click()
         stamp = page.get_by_test_id("stamp")
         until = world["trip"].end_date.isoformat()
