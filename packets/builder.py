@@ -332,8 +332,8 @@ def _save(pdf, output: Path, password: str | None, *, version: str) -> None:
             **decode,
         )
     except (pikepdf.PdfError, OSError) as exc:
-        # qpdf's message names only our temp files and PDF structure, never content.
-        log.warning("saving the packet failed: %s", str(exc)[-500:])
+        # The kind of failure only: qpdf's message may quote the documents' PDF objects.
+        log.warning("saving the packet failed: %s", type(exc).__name__)
         raise BuildError("join_failed") from exc
 
 
